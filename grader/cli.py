@@ -1,0 +1,132 @@
+"""The grader's command line: ``python -m grader COMMAND``. The Makefile only calls this.
+
+Student commands: ``test``, ``list``. Instructor commands (``grade``,
+``starter``, ``check``, ...) come from :mod:`grader.instructor` when it is
+present; the student repository ships without it.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import manifest
+from .errors import UsageError
+from .paths import ROOT
+from .report import FORMATS, fmt_points
+
+EXIT_FULL, EXIT_SHORT, EXIT_USAGE = 0, 1, 2
+
+
+class _Collector:
+    """A pytest plugin object that keeps the grader's results when the session ends."""
+
+    results: dict[str, Any] | None = None
+
+    def pytest_sessionfinish(self, session: Any, exitstatus: int) -> None:
+        from .plugin import RESULTS_KEY
+        self.results = session.config.stash.get(RESULTS_KEY, None)
+
+
+def run_pytest(assignments: Sequence[manifest.Assignment], impl: str, *, hidden: bool = False,
+               verbose: bool = False, tasks: Sequence[str] = (), timeout: float | None = None,
+               stream: str | None = None, extra: Sequence[str] = ()) -> dict[str, Any]:
+    """Run the tests of ``assignments`` in this process and return the grader's results."""
+    import pytest
+
+    args = [str(a.tests_dir) for a in assignments]
+    missing = [a for a in assignments if not a.tests_dir.is_dir()]
+    if missing:
+        raise UsageError(f"no tests folder {missing[0].tests_dir} for assignment {missing[0].slug}")
+    args += ["--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), "--impl", impl]
+    if hidden:
+        args.append("--grader-hidden")
+    for t in tasks:
+        args += ["--grader-task", t]
+    if timeout:
+        args += ["--timeout", str(timeout)]
+    if stream:
+        args += ["--grader-stream", stream]
+    args += ["-v", "--tb=short", "-rfE"] if verbose else ["-p", "no:terminal", "-p", "no:warnings"]
+    args += list(extra)
+    collector = _Collector()
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    code = pytest.main(args, plugins=[collector])
+    if collector.results is None or int(code) in (2, 3, 4):
+        raise UsageError(f"pytest could not run the tests (exit {int(code)}); run with V=1 to see why.")
+    return collector.results
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+
+
+def exit_status(results: dict[str, Any]) -> int:
+    """0 only at full marks on every assignment and with no problems in the tests themselves."""
+    if results.get("problems") or not results["assignments"]:
+        return EXIT_SHORT
+    full = all(a["score"] >= a["max_score"] - 1e-9 for a in results["assignments"])
+    return EXIT_FULL if full else EXIT_SHORT
+
+
+def cmd_test(ns: argparse.Namespace) -> int:
+    assignments = (list(manifest.all_assignments()) if ns.assignment == "all"
+                   else [manifest.resolve(ns.assignment)])
+    extra = [a for nodeid in ns.deselect for a in ("--deselect", nodeid)]
+    results = run_pytest(assignments, ns.impl, hidden=ns.hidden, verbose=ns.verbose, tasks=ns.task,
+                         timeout=ns.timeout, stream=ns.stream, extra=extra)
+    _emit(FORMATS[ns.format](results), ns.out)
+    return exit_status(results)
+
+
+def cmd_list(ns: argparse.Namespace) -> int:
+    for a in manifest.all_assignments():
+        print(f"{a.slug:<22} {fmt_points(a.max_points):>4} points  {a.title}")
+        for t in a.tasks:
+            print(f"    {t.id:<6} {fmt_points(t.points):>4}  {t.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m grader", description="NNOTT Lab grader")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser("test", help="run one assignment's tests and print the score table")
+    t.add_argument("assignment", help="03, 3 or 03-linear (or 'all')")
+    t.add_argument("--impl", default="starter", help="starter (default), reference, or a submission folder")
+    t.add_argument("--hidden", action="store_true", help="include the hidden tests (instructor copy only)")
+    t.add_argument("--task", action="append", default=[], help="only this task, e.g. 03.2 (repeatable)")
+    t.add_argument("--timeout", type=float, default=None, help="seconds per test (default: pyproject's)")
+    t.add_argument("--format", choices=sorted(FORMATS), default="table")
+    t.add_argument("--out", default=None, help="write the report to this file instead of the terminal")
+    t.add_argument("-v", "--verbose", action="store_true", help="show pytest's full output too")
+    t.add_argument("--stream", default=None, help=argparse.SUPPRESS)
+    t.add_argument("--deselect", action="append", default=[], help=argparse.SUPPRESS)
+    t.set_defaults(func=cmd_test)
+
+    ls = sub.add_parser("list", help="list the assignments, tasks and points")
+    ls.set_defaults(func=cmd_list)
+
+    if importlib.util.find_spec("grader.instructor.commands") is not None:
+        from .instructor.commands import register
+        register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if getattr(ns, "format", None) and ns.format not in FORMATS:
+        parser.error(f"unknown format {ns.format!r}")
+    try:
+        return int(ns.func(ns))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

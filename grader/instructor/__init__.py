@@ -1,0 +1,1 @@
+"""Instructor-only tools: starter generation, sandboxed grading, checks. Not shipped to students."""

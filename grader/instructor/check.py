@@ -1,0 +1,167 @@
+"""``make check``: everything an instructor needs to trust the course, as one checklist.
+
+1. the project's own tests (grader, stripping, manifests, reports, CLI);
+2. every manifest loads, and starter/ is what ``make starter`` would write;
+3. the reference scores full marks on the public and hidden tests;
+4. the unfilled starter fails every graded test, and every task reads "not started";
+5. every task has public and hidden tests;
+6. every planted mistake (``mutants.toml``) loses exactly the points it should, with its hint.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from .. import manifest
+from ..errors import UsageError
+from ..paths import ROOT, TESTS
+from . import mutants, strip
+
+JOBS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _grader_json(args: list[str], timeout: int = 1800) -> tuple[dict[str, Any] | None, str]:
+    """Run ``python -m grader test ... --format json`` in a child and return its results (or why not)."""
+    with tempfile.TemporaryDirectory(prefix="nnott-check-") as tmp:
+        out = Path(tmp) / "out.json"
+        proc = subprocess.run([sys.executable, "-m", "grader", "test", *args, "--format", "json", "--out", str(out)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, "NO_COLOR": "1"})
+        if not out.is_file():
+            return None, (proc.stderr or proc.stdout).strip()[-2000:]
+        return json.loads(out.read_text(encoding="utf-8")), ""
+
+
+class Checklist:
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def item(self, title: str, fn: Callable[[], tuple[list[str], str]]) -> None:
+        t0 = time.perf_counter()
+        try:
+            problems, summary = fn()
+        except UsageError as exc:
+            problems, summary = [str(exc)], ""
+        dt = time.perf_counter() - t0
+        mark = "ok  " if not problems else "FAIL"
+        print(f"[{mark}] {title}" + (f": {summary}" if summary else "") + f"  ({dt:.1f}s)", flush=True)
+        for p in problems[:40]:
+            print(f"         {p}")
+        if len(problems) > 40:
+            print(f"         ... and {len(problems) - 40} more")
+        self.failed += bool(problems)
+
+
+def own_tests() -> tuple[list[str], str]:
+    proc = subprocess.run([sys.executable, "-m", "pytest", str(TESTS / "project"), "-q", "-p", "no:randomly"],
+                          cwd=ROOT, capture_output=True, text=True)
+    last = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+    if proc.returncode != 0:
+        return [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))] or [last], last
+    return [], last
+
+
+def manifests_and_sync() -> tuple[list[str], str]:
+    assignments = manifest.all_assignments()
+    problems = strip.stale()
+    tasks = sum(len(a.tasks) for a in assignments)
+    points = sum(a.max_points for a in assignments)
+    return ([f"{p}: run `make starter`" for p in problems],
+            f"{len(assignments)} assignments, {tasks} tasks, {points:g} points; starter/ in sync")
+
+
+def _pair_runs() -> tuple[dict | None, dict | None, str]:
+    with ThreadPoolExecutor(2) as pool:
+        ref = pool.submit(_grader_json, ["all", "--impl", "reference", "--hidden"])
+        stub = pool.submit(_grader_json, ["all", "--impl", "starter", "--hidden"])
+        (r, r_err), (s, s_err) = ref.result(), stub.result()
+    return r, s, r_err or s_err
+
+
+def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str]]]]:
+    ref, stub, err = _pair_runs()
+
+    def ref_full() -> tuple[list[str], str]:
+        if ref is None:
+            return [f"the reference run did not finish: {err}"], ""
+        problems = list(ref["problems"])
+        for a in ref["assignments"]:
+            for t in a["tasks"]:
+                for r in t["tests"]:
+                    if r["outcome"] != "passed":
+                        problems.append(f"{r['nodeid']}: {r['outcome']} on the reference: {r['message'].splitlines()[0] if r['message'] else ''}")
+        summary = ", ".join(f"{a['assignment']}: {a['score']:g}/{a['max_score']:g}" for a in ref["assignments"])
+        return problems, summary
+
+    def stub_zero() -> tuple[list[str], str]:
+        if stub is None:
+            return [f"the starter run did not finish: {err}"], ""
+        problems = []
+        n = 0
+        for a in stub["assignments"]:
+            for t in a["tasks"]:
+                if t["state"] != "not started":
+                    problems.append(f"task {t['id']} reads {t['state']!r} on the unfilled starter, not 'not started'")
+                for r in t["tests"]:
+                    n += 1
+                    if r["outcome"] == "passed":
+                        problems.append(f"{r['nodeid']} passes on the unfilled starter: it cannot tell a stub "
+                                        f"from a solution")
+        return problems, f"{n} graded tests, none passes, every task 'not started'"
+
+    def coverage() -> tuple[list[str], str]:
+        if ref is None:
+            return ["no reference run"], ""
+        problems = []
+        for a in ref["assignments"]:
+            for t in a["tasks"]:
+                public = sum(not r["hidden"] for r in t["tests"])
+                hidden = sum(r["hidden"] for r in t["tests"])
+                if not public:
+                    problems.append(f"task {t['id']} has no public test")
+                if not hidden:
+                    problems.append(f"task {t['id']} has no hidden test")
+        seen = {a["assignment"] for a in ref["assignments"]}
+        problems += [f"assignment {a.slug} has no tests" for a in manifest.all_assignments() if a.id not in seen]
+        total = sum(len(t["tests"]) for a in ref["assignments"] for t in a["tasks"])
+        return problems, f"{total} tests over {sum(len(a['tasks']) for a in ref['assignments'])} tasks"
+
+    return [("reference scores full marks (public + hidden)", ref_full),
+            ("unfilled starter fails every graded test", stub_zero),
+            ("every task has public and hidden tests", coverage)]
+
+
+def planted_mistakes() -> tuple[list[str], str]:
+    ms = [m for a in manifest.all_assignments() for m in mutants.load(a)]
+
+    def one(m: mutants.Mutant) -> list[str]:
+        with mutants.scratch() as tmp:
+            sub = mutants.materialise(m, Path(tmp))
+            res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden"])
+        if res is None:
+            return [f"mutant {m.name!r}: the run did not finish: {err}"]
+        return mutants.verdict(m, res["assignments"][0])
+
+    with ThreadPoolExecutor(JOBS) as pool:
+        problems = [p for ps in pool.map(one, ms) for p in ps]
+    return problems, f"{len(ms) - len({p.split(':')[0] for p in problems})}/{len(ms)} caught with their hints"
+
+
+def run_checks(skip_own: bool = False) -> int:
+    print("NNOTT Lab: checking the course", flush=True)
+    c = Checklist()
+    if not skip_own:
+        c.item("project's own tests", own_tests)
+    c.item("manifests load and starter/ is in sync", manifests_and_sync)
+    for title, fn in reference_and_starter():
+        c.item(title, fn)
+    c.item("planted mistakes are caught", planted_mistakes)
+    print("all checks passed" if not c.failed else f"{c.failed} check(s) failed", flush=True)
+    return 0 if not c.failed else 1

@@ -1,0 +1,57 @@
+"""Task 03.4: the two-layer network's loss and gradients, by hand, against torch autograd."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from grader import assert_close, gradcheck
+from grader.oracles import torch_run
+
+pytestmark = pytest.mark.task("03.4")
+
+
+def problem(rng, n=5, d=4, h=6, c=3):
+    params = {"W1": rng.standard_normal((h, d)), "b1": rng.standard_normal(h),
+              "W2": rng.standard_normal((c, h)), "b2": rng.standard_normal(c)}
+    return rng.standard_normal((n, d)), rng.standard_normal((n, c)), params
+
+
+def torch_loss(x, y, W1, b1, W2, b2):
+    return F.mse_loss(F.linear(torch.relu(F.linear(x, W1, b1)), W2, b2), y)
+
+
+def test_loss_matches_torch(impl, rng):
+    x, y, params = problem(rng)
+    loss, _ = impl.two_layer.two_layer_loss(x, y, params)
+    expected, _ = torch_run(torch_loss, params, consts={"x": x, "y": y})
+    assert isinstance(loss, float), f"the loss should be a Python float, got {type(loss).__name__}"
+    assert_close(loss, expected, "loss", mistakes={
+        "the loss is summed: the mean is over all N*C entries": expected * y.size,
+        "the loss is averaged over N only: the mean is over all N*C entries": expected * y.shape[1],
+    })
+
+
+@pytest.mark.parametrize("name", ["W1", "b1", "W2", "b2"])
+def test_gradients_match_torch(impl, rng, name):
+    x, y, params = problem(rng)
+    _, grads = impl.two_layer.two_layer_loss(x, y, params)
+    _, expected = torch_run(torch_loss, params, consts={"x": x, "y": y})
+    assert isinstance(grads, dict) and name in grads, f"grads should be a dict with key {name!r}"
+    assert_close(grads[name], expected[name], f"d{name}", batch_size=x.shape[0])
+
+
+def test_gradient_by_finite_differences(impl, rng):
+    x, y, params = problem(rng, n=3, d=2, h=4, c=2)
+    _, grads = impl.two_layer.two_layer_loss(x, y, params)
+
+    def f(w1):
+        return impl.two_layer.two_layer_loss(x, y, {**params, "W1": w1})[0]
+    gradcheck(f, params["W1"], grads["W1"], "dW1")
+
+
+def test_params_are_not_modified(impl, rng):
+    x, y, params = problem(rng)
+    before = {k: v.copy() for k, v in params.items()}
+    impl.two_layer.two_layer_loss(x, y, params)
+    for k in params:
+        assert_close(params[k], before[k], f"params[{k!r}] after the call (it must not be modified)")

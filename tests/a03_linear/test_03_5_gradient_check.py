@@ -1,0 +1,45 @@
+"""Task 03.5: numerical_gradient (central differences) and rel_error."""
+import numpy as np
+import pytest
+
+from grader import assert_close
+
+pytestmark = pytest.mark.task("03.5")
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 2)], ids=["vector", "matrix", "3-d"])
+def test_numerical_gradient_of_a_known_function(impl, rng, shape):
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal(shape)
+    h = 1e-5
+
+    def f():
+        return float(np.sum(np.sin(x) * w))
+    grad = impl.gradient_check.numerical_gradient(f, x, h)
+    one_sided = (np.sin(x + h) - np.sin(x)) * w / h
+    assert_close(grad, np.cos(x) * w, "numerical gradient", tol=1e-8, mistakes={
+        "this is a one-sided difference (f(x+h) - f(x)) / h; use the central difference "
+        "(f(x+h) - f(x-h)) / (2h)": one_sided})
+
+
+def test_numerical_gradient_leaves_x_unchanged(impl, rng):
+    x = rng.standard_normal((3, 3))
+    before = x.copy()
+    impl.gradient_check.numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+    assert_close(x, before, "x after numerical_gradient (restore every element after nudging it)")
+
+
+@pytest.mark.parametrize("a,b", [
+    ([1.0, 2.0], [1.0, 2.0]),
+    ([1.0, 2.0, 3.0], [1.1, 2.0, 3.0]),
+    ([[1e-3, 5.0], [2.0, -1.0]], [[2e-3, 5.0], [2.0, -1.0]]),
+    ([0.0, 0.0], [0.0, 1e-12]),
+], ids=["equal", "one off", "small element", "near zero"])
+def test_rel_error(impl, a, b):
+    a, b = np.array(a), np.array(b)
+    expected = np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+    got = impl.gradient_check.rel_error(a, b)
+    assert isinstance(got, float), f"rel_error should return a Python float, got {type(got).__name__}"
+    assert_close(got, expected, "rel_error(a, b)", mistakes={
+        "this is a global ratio max|a-b| / max(|a|+|b|); take the element-wise ratio, then its maximum":
+            np.max(np.abs(a - b)) / max(1e-8, float(np.max(np.abs(a) + np.abs(b))))})
