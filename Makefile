@@ -19,7 +19,7 @@ FORCE ?=
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_INSTRUCTOR := $(VENV)/.installed-instructor
 
-.PHONY: help setup test list grade starter check clean
+.PHONY: help setup test list grade starter handouts check clean
 
 help: ## list the targets
 	@echo "NNOTT Lab"
@@ -31,7 +31,8 @@ help: ## list the targets
 	@echo
 	@echo "Instructors:"
 	@echo "  make check                  prove the course is sound (reference full marks, stubs zero, in sync)"
-	@echo "  make starter                regenerate starter/ from reference/"
+	@echo "  make starter                regenerate starter/ from reference/ (FORCE=1 overwrites uncommitted edits)"
+	@echo "  make handouts               regenerate the task tables in the handouts from the manifests"
 	@echo "  make grade A=03 SUBMISSION=path [FORMAT=table|json]   grade a submission, sandboxed"
 	@echo "  make test A=03 IMPL=reference                         run the tests on the reference"
 	@echo
@@ -62,6 +63,9 @@ grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json]
 
 starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 	@$(PY) -m grader starter $(if $(FORCE),--force)
+
+handouts: $(STAMP_TEST) ## regenerate the task table in every handout from its manifest
+	@$(PY) -m grader handouts
 
 check: $(STAMP_INSTRUCTOR) ## everything an instructor needs to trust the course
 	@$(PY) -m grader check

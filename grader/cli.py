@@ -7,6 +7,8 @@ present; the student repository ships without it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import importlib.util
 import os
 import sys
@@ -50,11 +52,12 @@ def run_pytest(assignments: Sequence[manifest.Assignment], impl: str, *, hidden:
         args += ["--timeout", str(timeout)]
     if stream:
         args += ["--grader-stream", stream]
-    args += ["-v", "--tb=short", "-rfE"] if verbose else ["-p", "no:terminal", "-p", "no:warnings"]
+    args += ["-v", "--tb=short", "-rfE"] if verbose else ["-qq", "--tb=no", "-p", "no:warnings"]
     args += list(extra)
     collector = _Collector()
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-    code = pytest.main(args, plugins=[collector])
+    with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args, plugins=[collector])
     if collector.results is None or int(code) in (2, 3, 4):
         raise UsageError(f"pytest could not run the tests (exit {int(code)}); run with V=1 to see why.")
     return collector.results

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from .errors import UsageError
-from .paths import REFERENCE, ROOT, STARTER, rel
+from .paths import REFERENCE, STARTER, rel
 
 __all__ = ["Impl", "resolve_impl", "FORBIDDEN"]
 
@@ -90,11 +90,11 @@ class _ModuleView:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        mod = self._impl.module(self._dotted)
+        mod = self._impl._import(self._dotted)
         if hasattr(mod, name):
             return getattr(mod, name)
         sub = f"{self._dotted}.{name}"
-        if self._impl.has_module(sub):
+        if self._impl._has_module(sub):
             return _ModuleView(self._impl, sub)
         raise AttributeError(f"{self._impl.label}/{self._dotted.replace('.', '/')}.py has no {name!r}: "
                              f"keep the names the starter gave you.")
@@ -134,23 +134,23 @@ class Impl:
             _GUARD.install(self.alias)
         return self._root
 
-    def has_module(self, dotted: str) -> bool:
+    def _has_module(self, dotted: str) -> bool:
         base = self.folder.joinpath(*dotted.split("."))
         return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
-    def module(self, dotted: str) -> ModuleType:
+    def _import(self, dotted: str) -> ModuleType:
         """Import ``<package>.<dotted>`` (e.g. ``"linear"``) and return it."""
         self._load_root()
         return importlib.import_module(f"{self.alias}.{dotted}")
 
-    def path_of(self, dotted: str) -> Path:
+    def _path_of(self, dotted: str) -> Path:
         base = self.folder.joinpath(*dotted.split("."))
         return base / "__init__.py" if (base / "__init__.py").is_file() else base.with_suffix(".py")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        if self.has_module(name):
+        if self._has_module(name):
             return _ModuleView(self, name)
         raise AttributeError(f"{self.label} has no module {name!r} ({self.label}/{name}.py is missing).")
 

@@ -29,7 +29,7 @@ def fmt_points(x: float) -> str:
     return f"{x:g}" if float(x).is_integer() else f"{x:.2f}"
 
 
-def _reason(task: dict[str, Any], width: int = 100) -> list[str]:
+def _reason(task: dict[str, Any], width: int = 118) -> list[str]:
     lines = [ln.rstrip() for ln in task["reason"].splitlines() if ln.strip()]
     keep = lines[:1] + [ln for ln in lines[1:] if ln.strip().startswith(("hint:", "at ", "worst at"))][:3]
     return [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in keep]

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .. import manifest
 from ..errors import UsageError
 from ..paths import ROOT, TESTS
-from . import mutants, strip
+from . import handouts, mutants, strip
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
 
@@ -70,11 +70,10 @@ def own_tests() -> tuple[list[str], str]:
 
 def manifests_and_sync() -> tuple[list[str], str]:
     assignments = manifest.all_assignments()
-    problems = strip.stale()
+    problems = [f"{p}: run `make starter`" for p in strip.stale()] + handouts.stale()
     tasks = sum(len(a.tasks) for a in assignments)
     points = sum(a.max_points for a in assignments)
-    return ([f"{p}: run `make starter`" for p in problems],
-            f"{len(assignments)} assignments, {tasks} tasks, {points:g} points; starter/ in sync")
+    return problems, f"{len(assignments)} assignments, {tasks} tasks, {points:g} points; starter/ and handouts in sync"
 
 
 def _pair_runs() -> tuple[dict | None, dict | None, str]:
@@ -159,7 +158,7 @@ def run_checks(skip_own: bool = False) -> int:
     c = Checklist()
     if not skip_own:
         c.item("project's own tests", own_tests)
-    c.item("manifests load and starter/ is in sync", manifests_and_sync)
+    c.item("manifests load; starter/ and handout tables are in sync", manifests_and_sync)
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)

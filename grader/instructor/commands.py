@@ -23,6 +23,16 @@ def cmd_starter(ns: argparse.Namespace) -> int:
     return EXIT_FULL
 
 
+def cmd_handouts(ns: argparse.Namespace) -> int:
+    from .handouts import stale, write
+    if ns.check:
+        problems = stale()
+        print("\n".join(problems) or "every handout's task table is up to date.")
+        return EXIT_FULL if not problems else EXIT_SHORT
+    print("\n".join(f"  wrote {p}" for p in write()) or "every handout's task table was already up to date.")
+    return EXIT_FULL
+
+
 def cmd_grade(ns: argparse.Namespace) -> int:
     from .sandbox import grade_submission
     assignment = manifest.resolve(ns.assignment)
@@ -46,6 +56,10 @@ def register(sub: Any) -> None:
     s.add_argument("--check", action="store_true", help="only report whether starter/ is stale")
     s.add_argument("--force", action="store_true", help="overwrite uncommitted edits in starter/")
     s.set_defaults(func=cmd_starter)
+
+    h = sub.add_parser("handouts", help="regenerate the task table in every handout (instructor)")
+    h.add_argument("--check", action="store_true", help="only report stale tables")
+    h.set_defaults(func=cmd_handouts)
 
     g = sub.add_parser("grade", help="grade a submission in a sandboxed child process (instructor)")
     g.add_argument("assignment")

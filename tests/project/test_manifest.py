@@ -1,0 +1,52 @@
+"""Manifests: clear errors for malformed ones, and the A=3 / 03 / 03-linear spellings."""
+import pytest
+
+from grader import manifest
+from grader.errors import UsageError
+
+GOOD = 'id = "07"\ntitle = "T"\n[[tasks]]\nid = "07.1"\ntitle = "a"\npoints = 5\ncovers = ["m.f"]\n'
+
+
+def load(tmp_path, text, folder="07-opt"):
+    d = tmp_path / folder
+    d.mkdir()
+    (d / "manifest.toml").write_text(text)
+    return manifest.load(d)
+
+
+def test_good_manifest(tmp_path):
+    a = load(tmp_path, GOOD)
+    assert a.id == "07" and a.max_points == 5 and a.tasks[0].modules == ("m",)
+
+
+@pytest.mark.parametrize("text,words", [
+    ("id = 07\n", "not valid TOML"),
+    ('title = "T"\ntasks = []\n', "'id'"),
+    (GOOD.replace('id = "07.1"', 'id = "7.1"'), "must look like"),
+    (GOOD.replace("points = 5", "points = -1"), "positive number"),
+    (GOOD.replace('covers = ["m.f"]', "covers = []"), "non-empty list"),
+    (GOOD.replace('covers = ["m.f"]', 'covers = ["f"]'), "module.name"),
+    (GOOD + '[[tasks]]\nid = "07.1"\ntitle = "b"\npoints = 1\ncovers = ["m.g"]\n', "listed twice"),
+    (GOOD.replace('id = "07"', 'id = "08"'), "folder says"),
+    (GOOD.replace('points = 5', 'points = 5\nbogus = 1'), "unknown key"),
+])
+def test_malformed_manifests_name_the_problem(tmp_path, text, words):
+    with pytest.raises(manifest.ManifestError, match=words):
+        load(tmp_path, text)
+
+
+def test_missing_manifest(tmp_path):
+    (tmp_path / "07-opt").mkdir()
+    with pytest.raises(manifest.ManifestError, match="missing"):
+        manifest.load(tmp_path / "07-opt")
+
+
+@pytest.mark.parametrize("spec", ["3", "03", "03-linear", "assignments/03-linear/"])
+def test_resolve_spellings(spec):
+    assert manifest.resolve(spec).slug == "03-linear"
+
+
+@pytest.mark.parametrize("spec", ["12", "03-wrong", "", "linear"])
+def test_resolve_unknown_lists_the_real_ones(spec):
+    with pytest.raises(UsageError, match="03-linear"):
+        manifest.resolve(spec)
