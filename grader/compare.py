@@ -91,8 +91,9 @@ def _value_hints(name: str, a: np.ndarray, e: np.ndarray, batch_size: int | None
             if batch_size and abs(c * batch_size - 1) < 1e-6:
                 return [f"{name} is scaled by 1/N = 1/{batch_size} (the batch size): a mean where a sum belongs, "
                         f"or an extra division by N."]
-            return [f"{name} is off by a constant factor of {_fmt(c)}: check scaling constants "
-                    f"(a factor 2, 1/N, or a step size)."]
+            if a.size > 1:  # a single number is a multiple of any other: only N or 1/N is evidence there
+                return [f"{name} is off by a constant factor of {_fmt(c)}: check scaling constants "
+                        f"(a factor 2, 1/N, or a step size)."]
     if reduced_from is not None:
         hints += [h for h in _shape_hints(name, a, e, reduced_from) if "over axis" in h]
         if hints:

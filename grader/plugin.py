@@ -111,6 +111,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         keep = [i for i in items if _task_of(i) in only]
         config.hook.pytest_deselected(items=[i for i in items if _task_of(i) not in only])
         items[:] = keep
+    items.sort(key=lambda i: "/hidden/" in i.nodeid)  # public tests first; stable otherwise
     for item in items:
         a = state.assignment_of(Path(item.path))
         if a is None:

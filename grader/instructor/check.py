@@ -42,6 +42,7 @@ def _grader_json(args: list[str], timeout: int = 1800) -> tuple[dict[str, Any] |
 class Checklist:
     def __init__(self) -> None:
         self.failed = 0
+        self.passed = 0
 
     def item(self, title: str, fn: Callable[[], tuple[list[str], str]]) -> None:
         t0 = time.perf_counter()
@@ -57,6 +58,7 @@ class Checklist:
         if len(problems) > 40:
             print(f"         ... and {len(problems) - 40} more")
         self.failed += bool(problems)
+        self.passed += not problems
 
 
 def own_tests() -> tuple[list[str], str]:
@@ -73,7 +75,7 @@ def manifests_and_sync() -> tuple[list[str], str]:
     problems = [f"{p}: run `make starter`" for p in strip.stale()] + handouts.stale()
     tasks = sum(len(a.tasks) for a in assignments)
     points = sum(a.max_points for a in assignments)
-    return problems, f"{len(assignments)} assignments, {tasks} tasks, {points:g} points; starter/ and handouts in sync"
+    return problems, f"{len(assignments)} assignments, {tasks} tasks, {points:g} points"
 
 
 def _pair_runs() -> tuple[dict | None, dict | None, str]:
@@ -85,9 +87,16 @@ def _pair_runs() -> tuple[dict | None, dict | None, str]:
 
 
 def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str]]]]:
-    ref, stub, err = _pair_runs()
+    """Three checklist items over one pair of runs (reference and starter, in parallel, on demand)."""
+    cache: list[tuple[dict | None, dict | None, str]] = []
+
+    def runs() -> tuple[dict | None, dict | None, str]:
+        if not cache:
+            cache.append(_pair_runs())
+        return cache[0]
 
     def ref_full() -> tuple[list[str], str]:
+        ref, _, err = runs()
         if ref is None:
             return [f"the reference run did not finish: {err}"], ""
         problems = list(ref["problems"])
@@ -100,6 +109,7 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
         return problems, summary
 
     def stub_zero() -> tuple[list[str], str]:
+        _, stub, err = runs()
         if stub is None:
             return [f"the starter run did not finish: {err}"], ""
         problems = []
@@ -116,6 +126,7 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
         return problems, f"{n} graded tests, none passes, every task 'not started'"
 
     def coverage() -> tuple[list[str], str]:
+        ref = runs()[0]
         if ref is None:
             return ["no reference run"], ""
         problems = []
@@ -163,4 +174,5 @@ def run_checks(skip_own: bool = False) -> int:
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)
     print("all checks passed" if not c.failed else f"{c.failed} check(s) failed", flush=True)
+    print(f"check: {c.passed} passed, {c.failed} failed", flush=True)
     return 0 if not c.failed else 1
