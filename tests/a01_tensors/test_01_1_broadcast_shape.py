@@ -18,11 +18,12 @@ def call(shapes):
 
 def left_aligned(shapes):
     """The shape the rule would give with the shapes (wrongly) lined up on the left; None on a clash."""
-    ndim = max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
+    out: list[int] = []
     for s in shapes:
-        for i, n in enumerate(tuple(s) + (1,) * (ndim - len(s))):
-            if n != out[i] and n != 1:
+        for i, n in enumerate(s):
+            if i == len(out):
+                out.append(n)
+            elif n != out[i] and n != 1:
                 if out[i] != 1:
                     return None
                 out[i] = n

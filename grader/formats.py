@@ -1,0 +1,179 @@
+"""Reports for the platforms that collect grades: GitHub Classroom and Gradescope.
+
+Both are rendered from the grader's scored results (see :mod:`grader.scoring`)
+and registered in :data:`grader.report.FORMATS`, so ``--format classroom`` and
+``--format gradescope`` work wherever ``--format json`` does.
+
+``classroom``
+    The runner result that GitHub Classroom's grading reporter reads from a
+    step output named ``result`` (base64 of this JSON)::
+
+        {"version": 1, "status": "pass" | "fail" | "error", "max_score": 70,
+         "tests": [{"name", "status", "score", "message", "test_code",
+                    "filename", "line_no", "duration"}, ...]}
+
+    One test entry per task, its ``score`` the points the task earned. The
+    reporter adds up ``score`` over every entry of every runner and
+    ``max_score`` over the runners.
+
+``gradescope``
+    Gradescope's ``results.json``: ``score`` and ``tests``, each test with
+    ``name``, ``score``, ``max_score``, ``status``, ``output`` and
+    ``visibility``. A task graded by public and hidden tests becomes two
+    entries; the hidden one is ``after_published``, so students see it only
+    once the instructor publishes the grades.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from .outcome import CRASH, ERROR, PASSED, TIMEOUT
+from .report import FORMATS, fmt_points
+
+#: Task states that mean the code under test could not be run to an answer.
+_ERROR_STATES = {ERROR, TIMEOUT, CRASH, "no tests"}
+_MESSAGE_LINES = 6
+
+
+def _num(x: float) -> float | int:
+    """Points as JSON likes them: ``10`` rather than ``10.0``, and no float noise."""
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
+
+
+def _first_lines(text: str, n: int = _MESSAGE_LINES) -> str:
+    lines = [ln.rstrip() for ln in text.strip().splitlines() if ln.strip()]
+    return "\n".join(lines[:n] + (["..."] if len(lines) > n else []))
+
+
+def _where(records: list[dict[str, Any]]) -> tuple[str, int]:
+    """File and line to point a student at: the first failing public test, else the first public test."""
+    public = [r for r in records if not r["hidden"]]
+    failing = [r for r in public if r["outcome"] != PASSED]
+    pick = (failing or public or [None])[0]
+    return (pick["file"], int(pick["line"])) if pick else ("", 0)
+
+
+# ---------------------------------------------------------------- GitHub Classroom
+
+def classroom_status(task: dict[str, Any]) -> str:
+    if task["state"] == PASSED:
+        return "pass"
+    return "error" if task["state"] in _ERROR_STATES else "fail"
+
+
+def classroom_tests(assignment: dict[str, Any]) -> list[dict[str, Any]]:
+    """One Classroom test entry per task of one scored assignment."""
+    out = []
+    for t in assignment["tasks"]:
+        counts = f"{fmt_points(t['earned'])}/{fmt_points(t['points'])} points, {t['passed']}/{t['total']} tests passed"
+        message = counts if t["state"] == PASSED else f"{t['state']}: {counts}\n{_first_lines(t['reason'])}".rstrip()
+        filename, line = _where(t["tests"])
+        out.append({
+            "name": f"{t['id']} {t['title']}",
+            "status": classroom_status(t),
+            "score": _num(t["earned"]),
+            "message": message,
+            "test_code": f"make test A={assignment['assignment']} T={t['id']} V=1",
+            "filename": filename,
+            "line_no": line,
+            "duration": round(sum(r["duration"] for r in t["tests"]), 3),
+        })
+    return out
+
+
+def classroom_result(results: dict[str, Any]) -> dict[str, Any]:
+    """The runner result of every assignment in ``results`` (normally one per workflow step)."""
+    tests = [e for a in results["assignments"] for e in classroom_tests(a)]
+    max_score = sum(a["max_score"] for a in results["assignments"])
+    if results.get("problems") or not tests:
+        status = "error"
+    elif all(e["status"] == "pass" for e in tests):
+        status = "pass"
+    else:
+        status = "fail"
+    return {"version": 1, "status": status, "max_score": _num(max_score), "tests": tests}
+
+
+def render_classroom(results: dict[str, Any]) -> str:
+    return json.dumps(classroom_result(results), indent=2)
+
+
+def classroom_error(max_score: float, message: str) -> dict[str, Any]:
+    """The runner result when the grader could not run at all: nothing earned, the reason shown."""
+    return {"version": 1, "status": "error", "max_score": _num(max_score),
+            "tests": [{"name": "grader", "status": "error", "score": 0,
+                       "message": message, "test_code": "", "filename": "", "line_no": 0, "duration": 0}]}
+
+
+# ---------------------------------------------------------------- Gradescope
+
+def _gradescope_entry(a: dict[str, Any], t: dict[str, Any], records: list[dict[str, Any]], share: float,
+                      kind: str, split: bool) -> dict[str, Any]:
+    passed = sum(r["outcome"] == PASSED for r in records)
+    failing = [r for r in records if r["outcome"] != PASSED]
+    if not failing:
+        output = f"{passed}/{len(records)} {kind} tests passed."
+    elif t["state"] == "not started" or all(r["outcome"] == "not started" for r in failing):
+        output = f"{passed}/{len(records)} {kind} tests passed.\n{_first_lines(t['reason'])}"
+    else:
+        first = failing[0]
+        output = (f"{passed}/{len(records)} {kind} tests passed. First failure ({first['outcome']}), "
+                  f"{first['name']}:\n{_first_lines(first['message'])}")
+    name = f"{t['id']} {t['title']}" + (f" ({kind} tests)" if split else "")
+    return {
+        "name": name,
+        "number": t["id"],
+        "score": _num(share * passed),
+        "max_score": _num(share * len(records)),
+        "status": "passed" if not failing else "failed",
+        "output": output + (f"\nRun locally: make test A={a['assignment']} T={t['id']} V=1" if kind == "public" else ""),
+        "visibility": "visible" if kind == "public" else "after_published",
+    }
+
+
+def gradescope_tests(assignment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Gradescope entries of one scored assignment: per task, public and (when graded) hidden."""
+    out = []
+    for t in assignment["tasks"]:
+        recs = t["tests"]
+        if not recs:
+            out.append({"name": f"{t['id']} {t['title']}", "number": t["id"], "score": 0,
+                        "max_score": _num(t["points"]), "status": "failed",
+                        "output": "no tests ran for this task", "visibility": "visible"})
+            continue
+        share = t["points"] / len(recs)
+        public = [r for r in recs if not r["hidden"]]
+        hidden = [r for r in recs if r["hidden"]]
+        split = bool(public) and bool(hidden)
+        for kind, group in (("public", public), ("hidden", hidden)):
+            if group:
+                out.append(_gradescope_entry(assignment, t, group, share, kind, split))
+    return out
+
+
+def gradescope_result(results: dict[str, Any]) -> dict[str, Any]:
+    tests = [e for a in results["assignments"] for e in gradescope_tests(a)]
+    score = sum(a["score"] for a in results["assignments"])
+    seconds = sum(r["duration"] for a in results["assignments"] for t in a["tasks"] for r in t["tests"])
+    lines = [f"Assignment {a['assignment']} · {a['title']}: {fmt_points(a['score'])} / {fmt_points(a['max_score'])}"
+             for a in results["assignments"]]
+    lines.append("Graded with the hidden tests too; their results appear once grades are published."
+                 if results.get("hidden") else "Graded with the public tests only.")
+    lines += [f"Problem with the tests: {p}" for p in results.get("problems", [])]
+    return {"score": _num(score), "execution_time": round(seconds, 3), "output": "\n".join(lines),
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def render_gradescope(results: dict[str, Any]) -> str:
+    return json.dumps(gradescope_result(results), indent=2)
+
+
+def register(formats: dict[str, Any] = FORMATS, names: Iterable[str] = ("classroom", "gradescope")) -> None:
+    table = {"classroom": render_classroom, "gradescope": render_gradescope}
+    for name in names:
+        formats.setdefault(name, table[name])
+
+
+register()
