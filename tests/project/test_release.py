@@ -83,7 +83,7 @@ def test_student_makefile_has_no_instructor_targets(built):
 def test_student_pyproject_lists_no_reference(built):
     out, _ = built
     data = tomllib.loads((out / "pyproject.toml").read_text())
-    assert data["tool"]["setuptools"]["packages"] == ["grader", "starter"]
+    assert data["tool"]["setuptools"]["packages"] == ["grader", "starter", "starter.scalar"]
     extras = data["project"]["optional-dependencies"]
     assert "test" in extras and not set(extras) & set(release.INSTRUCTOR_EXTRAS)
     body = "\n".join(ln for ln in (out / "pyproject.toml").read_text().splitlines() if not ln.startswith("#"))
