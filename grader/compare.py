@@ -55,8 +55,8 @@ def _shape_hints(name: str, a: np.ndarray, e: np.ndarray, reduced_from: np.ndarr
     if a.ndim >= 2 and a.shape == e.shape[:-2] + e.shape[-2:][::-1] and _matches(np.swapaxes(a, -1, -2), e):
         hints.append(f"{name} looks transposed: its last two axes are swapped (check the order in the matrix product).")
     if e.ndim == 1 and a.shape == (e.shape[0], e.shape[0]):
-        hints.append(f"an (N,) result came out (N, N): the column-vector trap. Something of shape (N,) was combined "
-                     f"with something of shape (N, 1), and broadcasting made a grid. Reshape so the shapes match exactly.")
+        hints.append("an (N,) result came out (N, N): the column-vector trap. Something of shape (N,) was combined "
+                     "with something of shape (N, 1), and broadcasting made a grid. Reshape so the shapes match exactly.")
     if a.size == e.size and a.shape != e.shape and _matches(a.reshape(e.shape), e):
         hints.append(f"the values are right but arranged as {a.shape}: reshape to {e.shape} "
                      f"(an extra or missing axis of size 1?).")

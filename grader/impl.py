@@ -21,7 +21,7 @@ from typing import Any
 from .errors import UsageError
 from .paths import REFERENCE, STARTER, rel
 
-__all__ = ["Impl", "resolve_impl", "FORBIDDEN"]
+__all__ = ["Impl", "resolve_impl", "FORBIDDEN", "GUARD"]
 
 FORBIDDEN = ("torch", "reference", "grader", "tests", "pytest", "hypothesis")
 
@@ -57,27 +57,49 @@ def resolve_impl(spec: str | Path | None) -> Path:
 
 
 class _Guard:
-    """Refuses imports of the oracles from inside the package under test."""
+    """Refuses imports of the oracles from code under test.
+
+    Code under test is a package loaded under one of ``prefixes`` (:class:`Impl`), or the cells of a
+    notebook whose namespace is one of ``namespaces`` (:class:`grader.notebook.NotebookImpl`).
+    """
 
     def __init__(self) -> None:
         self.prefixes: set[str] = set()
+        self.namespaces: list[dict[str, Any]] = []
         self._orig = builtins.__import__
+        self._bound = self._import  # one bound method, so that ``is`` can tell whether it is installed
+
+    def _hook(self) -> None:
+        if builtins.__import__ is not self._bound:
+            self._orig = builtins.__import__
+            builtins.__import__ = self._bound
 
     def install(self, prefix: str) -> None:
         self.prefixes.add(prefix)
-        if builtins.__import__ is not self._import:
-            builtins.__import__ = self._import
+        self._hook()
+
+    def install_namespace(self, namespace: dict[str, Any]) -> None:
+        """Guard a notebook's cells (the last eight namespaces: a rerun setup cell may bring a new one)."""
+        self.namespaces = [ns for ns in self.namespaces if ns is not namespace][-7:] + [namespace]
+        self._hook()
+
+    def _importer(self, globals: dict[str, Any], name: str) -> str | None:
+        """Who is importing, when it is code under test (``None`` otherwise)."""
+        if any(globals is ns for ns in self.namespaces):
+            return None if name == "grader.notebook" else "this notebook"
+        importer = globals.get("__name__", "") or ""
+        return str(globals.get("__file__", importer)) if importer.split(".")[0] in self.prefixes else None
 
     def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
         if level == 0 and globals and name.split(".")[0] in FORBIDDEN:
-            importer = globals.get("__name__", "") or ""
-            if importer.split(".")[0] in self.prefixes:
-                raise ImportError(f"{globals.get('__file__', importer)} imports {name!r}, which code under test may not use. "
+            who = self._importer(globals, name)
+            if who is not None:
+                raise ImportError(f"{who} imports {name!r}, which code under test may not use. "
                                   f"Write it with NumPy (through the backend's xp); PyTorch is only the tests' oracle.")
         return self._orig(name, globals, locals, fromlist, level)
 
 
-_GUARD = _Guard()
+GUARD = _Guard()
 
 
 class _ModuleView:
@@ -131,7 +153,7 @@ class Impl:
                 sys.modules[self.alias] = root
                 spec.loader.exec_module(root)
                 self._root = root
-            _GUARD.install(self.alias)
+            GUARD.install(self.alias)
         return self._root
 
     def _has_module(self, dotted: str) -> bool:

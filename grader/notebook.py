@@ -26,7 +26,6 @@ import ast
 import builtins
 import contextlib
 import enum
-import hashlib
 import importlib
 import importlib.abc
 import importlib.util
@@ -48,10 +47,11 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from .impl import FORBIDDEN
-from .outcome import ERROR, FAILED, NOT_STARTED, PASSED, SEVERITY, SKIPPED, TIMEOUT, error_hint
+from .impl import GUARD
+from .outcome import ERROR, FAILED, NOT_STARTED, PASSED, SEVERITY, SKIPPED, TIMEOUT, TestRecord, error_hint
+from .seeds import seed_for
 
-__all__ = ["NotebookImpl", "SourcePackage", "Checks", "CheckResult", "seed_for", "collected_names", "collect"]
+__all__ = ["NotebookImpl", "SourcePackage", "Checks", "seed_for", "collected_names", "collect"]
 
 #: Seconds per test unless a test says otherwise (``pytest.mark.timeout``); the course's pytest default.
 DEFAULT_TIMEOUT = 10.0
@@ -60,38 +60,10 @@ REFERENCE_ALIAS = "nnott_reference"
 _MAX_SHOWN = 6
 
 
-def seed_for(name: str) -> int:
-    """The ``rng`` seed of a test: the same formula as the pytest plugin, from ``test_x[params]``."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
-
-
 # --------------------------------------------------------------------------------------------
 # impl: the notebook's own definitions, reached as impl.<module>.<name>
 # --------------------------------------------------------------------------------------------
 
-class _NotebookGuard:
-    """Refuses imports of the tests' oracles (torch, pytest, ...) from the notebook's own cells."""
-
-    def __init__(self) -> None:
-        self.namespaces: list[dict[str, Any]] = []
-        self._orig = builtins.__import__
-        self._hook = self._import
-
-    def install(self, namespace: dict[str, Any]) -> None:
-        self.namespaces = [ns for ns in self.namespaces if ns is not namespace][-7:] + [namespace]
-        if builtins.__import__ is not self._hook:
-            self._orig = builtins.__import__
-            builtins.__import__ = self._hook
-
-    def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-        if level == 0 and globals is not None and name.split(".")[0] in FORBIDDEN and name != "grader.notebook":
-            if any(globals is ns for ns in self.namespaces):
-                raise ImportError(f"this notebook imports {name!r}, which the code under test may not use. "
-                                  f"Write it with NumPy (through the backend's xp); PyTorch is only the tests' oracle.")
-        return self._orig(name, globals, locals, fromlist, level)
-
-
-_GUARD = _NotebookGuard()
 
 
 class _NotebookView:
@@ -144,7 +116,7 @@ class NotebookImpl(_NotebookView):
         self._modules = {m: frozenset(names) for m, names in modules.items()}
         super().__init__(self, "")
         if guard:
-            _GUARD.install(namespace)
+            GUARD.install_namespace(namespace)
 
     def __repr__(self) -> str:
         return "NotebookImpl(" + ", ".join(sorted(self._modules)) + ")"
@@ -498,17 +470,6 @@ def collected_names(filename: str, source: str) -> list[tuple[str, str | None]]:
 # Running
 # --------------------------------------------------------------------------------------------
 
-@dataclass
-class CheckResult:
-    name: str
-    task: str
-    hidden: bool
-    outcome: str
-    message: str = ""
-    duration: float = 0.0
-    file: str = ""
-
-
 class _Timeout(BaseException):
     pass
 
@@ -653,7 +614,7 @@ class Checks:
         self.modules: list[_TestModule] = []
         self.shared: list[tuple[str, str]] = []
         self.ref: Any = None
-        self.results: list[CheckResult] = []
+        self.results: list[TestRecord] = []
 
     def add(self, filename: str, source: str, hidden: bool = False) -> "Checks":
         """A test module (its file name and source) holding tests of this task."""
@@ -716,8 +677,8 @@ class Checks:
         cache[name] = value
         return value
 
-    def _run_one(self, test: CollectedTest, timed_out: bool) -> CheckResult:
-        rec = CheckResult(test.name, self.task, test.module.hidden, PASSED, file=test.module.filename)
+    def _run_one(self, test: CollectedTest, timed_out: bool) -> TestRecord:
+        rec = TestRecord(test.name, test.name, self.task, test.module.hidden, PASSED, file=test.module.filename)
         t0 = time.perf_counter()
         for m in test.marks:
             if m.name == "skip":
@@ -775,7 +736,7 @@ class Checks:
             tests += [t for t in collect(mod) if t.task == self.task]
         return tests
 
-    def results_by_running(self) -> list[CheckResult]:
+    def results_by_running(self) -> list[TestRecord]:
         """Run this task's tests and return one result per test (also kept in ``self.results``)."""
         self.results = []
         with _quiet():
@@ -788,7 +749,7 @@ class Checks:
                     raise
                 where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
                 at = f" ({where[0].filename}:{where[0].lineno})" if where else ""
-                self.results = [CheckResult("(loading the tests)", self.task, False, ERROR,
+                self.results = [TestRecord("(loading the tests)", "(loading the tests)", self.task, False, ERROR,
                                            f"the tests could not be loaded{at}: {type(exc).__name__}: {exc}")]
                 return self.results
             timed_out = False
@@ -811,7 +772,7 @@ class Checks:
             return
         raise AssertionError(report) from None
 
-    def report(self, results: list[CheckResult]) -> str:
+    def report(self, results: list[TestRecord]) -> str:
         """The text a student reads: a one-line verdict, then the most informative failures."""
         head = f"Task {self.task} ({self.title})"
         if not results:

@@ -10,7 +10,6 @@ Loaded for every pytest run of this repository (``-p grader.plugin`` in
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .impl import Impl, resolve_impl
 from .outcome import PASSED, SKIPPED, TIMEOUT, TaskTimedOut, TestRecord, classify
 from .paths import REFERENCE, TESTS
 from .scoring import score
+from .seeds import seed_for
 
 RESULTS_KEY = pytest.StashKey[dict]()
 
@@ -141,8 +141,7 @@ def ref() -> Impl:
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A NumPy generator seeded from the test's id: the same inputs on every run and machine."""
-    seed = int.from_bytes(hashlib.sha256(request.node.nodeid.split("::", 1)[-1].encode()).digest()[:8], "little")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(seed_for(request.node.nodeid.split("::", 1)[-1]))
 
 
 def _is_graded(state: GraderState, item: pytest.Item) -> bool:

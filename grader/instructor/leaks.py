@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import manifest
 from ..paths import REFERENCE, TESTS, rel
-from . import release, strip
+from . import mutants, release, strip
 
 #: A solution line shorter than this (whitespace removed) is too generic to be evidence of a leak.
 MIN_CHARS = 12
@@ -103,25 +103,13 @@ def solution_lines(given_blob: str | None = None) -> list[Secret]:
 
 def _mutant_finds() -> list[Secret]:
     """The ``find`` strings of every ``mutants.toml``: solution text by construction."""
-    import sys
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     out = []
-    for folder in manifest.folders():
-        path = folder / "mutants.toml"
-        if not path.is_file():
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            continue
-        for m in data.get("mutants", []):
-            for line in str(m.get("find", "")).splitlines():
+    for a in manifest.all_assignments():
+        for m in mutants.load(a):
+            for line in m.find.splitlines():
                 norm = normalise(line)
                 if not trivial(norm, line):
-                    out.append(Secret(norm, f"{rel(path)} ({m.get('name', '?')})", line.strip()))
+                    out.append(Secret(norm, f"{rel(a.folder / 'mutants.toml')} ({m.name})", line.strip()))
     return out
 
 

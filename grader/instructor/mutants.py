@@ -16,19 +16,13 @@ edits of the reference::
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..manifest import Assignment
+from ..manifest import Assignment, tomllib
 from ..paths import REFERENCE
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)

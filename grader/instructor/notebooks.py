@@ -1255,7 +1255,7 @@ def released(source_nb: dict[str, Any], keep_tasks: Iterable[str] = ()) -> dict[
 class CellRun:
     ok: bool
     output: str
-    results: list[Any]      # the check cell's :class:`grader.notebook.CheckResult` list
+    results: list[Any]      # the check cell's :class:`grader.outcome.TestRecord` list
 
 
 def execute(nb: dict[str, Any]) -> dict[str, CellRun]:
@@ -1341,13 +1341,14 @@ def consistency(a: Assignment, nb: Notebook, mods: dict[str, ModuleInfo]) -> lis
         code = "\n".join(c.source for c in nb.cells if c.kind == "solution" and c.task is not None and c.task.id == t.id)
         if not code:
             problems.append(f"task {t.id} has no code cell")
+        flat_code = _unindented(code)
         for m in {_owner(n, mods) for n in t.covers}:
             lines = mods[m].lines
             for r in mods[m].regions:
                 if r.task is None or r.task.id != t.id:
                     continue
-                region = textwrap_dedent_lines("\n".join(lines[r.start - 1:r.end]))
-                if region not in textwrap_dedent_lines(code):
+                region = _unindented("\n".join(lines[r.start - 1:r.end]))
+                if region not in flat_code:
                     problems.append(f"task {t.id}: the solution region of {r.qualname} ({rel(r.path)}:{r.start}) "
                                     f"is not in the task's code cells as written")
     for c in nb.cells:
@@ -1356,7 +1357,7 @@ def consistency(a: Assignment, nb: Notebook, mods: dict[str, ModuleInfo]) -> lis
     return problems
 
 
-def textwrap_dedent_lines(code: str) -> str:
+def _unindented(code: str) -> str:
     """The code with each line's indentation removed, to find a region whatever its depth."""
     return "\n".join(ln.strip() for ln in code.split("\n"))
 

@@ -23,21 +23,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import manifest
 from ..errors import UsageError
-from ..manifest import Assignment
+from ..manifest import Assignment, tomllib
 from ..paths import ASSIGNMENTS, ROOT, STARTER, TESTS, rel
 from ..report import fmt_points
 from . import strip
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 DIST = ROOT / "dist" / "student"
 TEMPLATES = Path(__file__).resolve().parent / "release_templates"

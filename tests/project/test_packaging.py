@@ -1,13 +1,6 @@
 """pyproject.toml lists every package of the course, so `pip install ".[test]"` installs all of it."""
-import sys
-from pathlib import Path
-
+from grader.manifest import tomllib
 from grader.paths import ROOT
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def test_every_package_folder_is_listed():

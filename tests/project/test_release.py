@@ -3,19 +3,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from grader import manifest
 from grader.instructor import leaks, release
-from grader.paths import REFERENCE, ROOT
 from grader.errors import UsageError
+from grader.manifest import tomllib
+from grader.paths import REFERENCE, ROOT
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 pytestmark = pytest.mark.timeout(600)
 
