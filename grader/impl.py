@@ -1,7 +1,7 @@
 """The package under test: ``starter`` (default), ``reference``, or a submitted folder.
 
 Tests never import the code under test; they receive an :class:`Impl` from
-the ``impl`` fixture and write ``impl.linear.Linear``. Modules load on first
+the ``impl`` fixture and write ``impl.nn.linear.Linear``. Modules load on first
 use, so a syntax error in ``relu.py`` costs only the tasks that use ReLU.
 
 Code under test may not import the oracles: ``torch``, the ``reference``

@@ -9,7 +9,7 @@ A manifest is the one table of tasks and points::
     id = "03.1"
     title = "Linear forward"
     points = 10
-    covers = ["linear.Linear.forward"]   # starter names: module.qualified.name
+    covers = ["nn/linear.py::Linear.forward"]   # file (below the package root) :: qualified name
 
 Everything that shows points (score tables, handouts, Classroom, Gradescope,
 nbgrader) reads them from here.
@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import UsageError
+from .names import Covered, parse
 from .paths import ASSIGNMENTS, TESTS
 
 if sys.version_info >= (3, 11):
@@ -32,7 +33,6 @@ else:  # pragma: no cover
 
 FOLDER_RE = re.compile(r"^(\d\d)-([a-z0-9_]+)$")
 TASK_RE = re.compile(r"^(\d\d)\.(\d+)$")
-NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
 class ManifestError(UsageError):
@@ -44,12 +44,17 @@ class Task:
     id: str
     title: str
     points: float
-    covers: tuple[str, ...]
+    covers: tuple[Covered, ...]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The library files this task's names live in (``nn/linear.py``), in manifest order."""
+        return tuple(dict.fromkeys(c.path for c in self.covers))
 
     @property
     def modules(self) -> tuple[str, ...]:
-        """The starter modules this task's names live in (``linear`` for ``linear.Linear.forward``)."""
-        return tuple(dict.fromkeys(name.split(".")[0] for name in self.covers))
+        """The dotted modules of :attr:`files` (``nn.linear``)."""
+        return tuple(dict.fromkeys(c.module for c in self.covers))
 
 
 @dataclass(frozen=True)
@@ -118,17 +123,21 @@ def load(folder: Path) -> Assignment:
             raise _fail(path, f"{where}: points must be a positive number, got {points!r}")
         covers = raw.get("covers")
         if not isinstance(covers, list) or not covers or not all(isinstance(c, str) for c in covers):
-            raise _fail(path, f"{where}: covers must be a non-empty list of starter names like 'linear.Linear.forward'")
+            raise _fail(path, f"{where}: covers must be a non-empty list of names like 'nn/linear.py::Linear.forward'")
+        parsed: list[Covered] = []
         for name in covers:
-            if not NAME_RE.match(name):
-                raise _fail(path, f"{where}: {name!r} is not module.name (e.g. 'linear.Linear.forward')")
-            if name in seen_names:
-                raise _fail(path, f"{where}: {name!r} is already covered by task {seen_names[name]}")
-            seen_names[name] = tid
+            try:
+                c = parse(name)
+            except ValueError as exc:
+                raise _fail(path, f"{where}: {exc}") from None
+            if c.dotted in seen_names:
+                raise _fail(path, f"{where}: {name!r} is already covered by task {seen_names[c.dotted]}")
+            seen_names[c.dotted] = tid
+            parsed.append(c)
         unknown = set(raw) - {"id", "title", "points", "covers"}
         if unknown:
             raise _fail(path, f"{where}: unknown key(s) {sorted(unknown)}")
-        tasks.append(Task(tid, title.strip(), float(points), tuple(covers)))
+        tasks.append(Task(tid, title.strip(), float(points), tuple(parsed)))
     if not tasks:
         raise _fail(path, "lists no tasks")
     return Assignment(data["id"], folder.name, data["title"], data.get("summary", ""), folder, tuple(tasks))

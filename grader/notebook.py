@@ -3,7 +3,7 @@
 A course notebook (see ``make notebooks``) defines the library in its cells
 instead of in ``starter/``. Its setup cell builds ``impl``, a
 :class:`NotebookImpl` that reads the notebook's own definitions, so the
-unchanged test files (``impl.linear.Linear``) work in the notebook too. Each
+unchanged test files (``impl.nn.linear.Linear``) work in the notebook too. Each
 task's test cell embeds that task's test files and runs them with
 :class:`Checks`::
 
@@ -67,7 +67,7 @@ _MAX_SHOWN = 6
 
 
 class _NotebookView:
-    """``impl.linear`` or ``impl.scalar.neuron``: a module's names, read from the notebook's namespace."""
+    """``impl.nn.linear`` or ``impl.scalar.neuron``: a module's names, read from the notebook's namespace."""
 
     def __init__(self, impl: "NotebookImpl", dotted: str) -> None:
         self._impl = impl
@@ -98,7 +98,7 @@ class _NotebookView:
 
 
 class NotebookImpl(_NotebookView):
-    """The package under test when the package is a notebook: ``impl.linear.Linear`` is the notebook's ``Linear``.
+    """The package under test when the package is a notebook: ``impl.nn.linear.Linear`` is the notebook's ``Linear``.
 
     Args:
         namespace: the notebook's ``globals()``.
@@ -194,7 +194,7 @@ class _SourceView:
 
 
 class SourcePackage(_SourceView):
-    """A package made from ``{module: source}``, imported under ``alias``; reached as ``ref.linear.Linear``."""
+    """A package made from ``{module: source}``, imported under ``alias``; reached as ``ref.nn.linear.Linear``."""
 
     label = "the reference"
     is_reference = True

@@ -126,7 +126,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 @pytest.fixture(scope="session")
 def impl(request: pytest.FixtureRequest) -> Impl:
-    """The package under test (``--impl``): reach its code as ``impl.linear.Linear``."""
+    """The package under test (``--impl``): reach its code as ``impl.nn.linear.Linear``."""
     return _state(request.config).impl
 
 

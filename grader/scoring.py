@@ -27,8 +27,7 @@ def _informative(r: TestRecord) -> tuple[bool, bool, bool]:
 
 def _not_started_reason(task: Any, failing: list[TestRecord], impl_label: str) -> str:
     """"fill in X in starter/m.py", noting another task whose stub its tests reach first."""
-    where = ", ".join(f"{name.split('.', 1)[1]} ({impl_label or 'starter'}/{name.split('.')[0]}.py)"
-                      for name in task.covers)
+    where = ", ".join(c.where(impl_label or "starter") for c in task.covers)
     others = sorted({m.group(1) for r in failing if (m := re.match(r"Task (\d\d\.\d+):", r.message))} - {task.id})
     also = f"; its tests also need task {', '.join(others)}" if others else ""
     return f"not started: fill in {where}{also}"

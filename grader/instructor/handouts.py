@@ -20,7 +20,7 @@ def table(a: Assignment) -> str:
     lines = [f"<!-- generated from {a.slug}/manifest.toml by `make handouts`; edit the manifest, not this table -->",
              "", "| task | title | points | you write |", "| --- | --- | ---: | --- |"]
     for t in a.tasks:
-        names = ", ".join(f"`{n}`" for n in t.covers)
+        names = ", ".join(f"`{c.qualname}` (`{c.path}`)" for c in t.covers)
         lines.append(f"| {t.id} | {t.title} | {fmt_points(t.points)} | {names} |")
     lines.append(f"| | **total** | **{fmt_points(a.max_points)}** | |")
     return "\n".join(lines) + "\n"

@@ -528,19 +528,6 @@ def _file(m: str, mods: dict[str, ModuleInfo]) -> str:
     return m.replace(".", "/") + ("/__init__.py" if mods[m].is_package else ".py")
 
 
-def _owner(name: str, mods: dict[str, ModuleInfo]) -> str:
-    """The module a covered name lives in: the longest module prefix of ``scalar.neuron.Neuron.forward``."""
-    parts = name.split(".")
-    for k in range(len(parts) - 1, 0, -1):
-        if ".".join(parts[:k]) in mods:
-            return ".".join(parts[:k])
-    raise UsageError(f"{name!r}: no reference module holds it")
-
-
-def _qual(name: str, mods: dict[str, ModuleInfo]) -> str:
-    return name[len(_owner(name, mods)) + 1:]
-
-
 def _gid(m: str) -> str:
     return m.replace(".", "_")
 
@@ -608,7 +595,7 @@ def _pyproject_timeout() -> float:
 
 def _checks_source(task: Task, tests: list[TestFile], conftests: list[TestFile],
                    mods: dict[str, ModuleInfo], timeout: float, modules: list[str]) -> str:
-    names = ", ".join(f"`{_qual(n, mods)}`" for n in task.covers)
+    names = ", ".join(f"`{c.qualname}`" for c in task.covers)
     head = [f"# Checks of task {task.id} ({task.title}, {fmt_points(task.points)} points). Read-only: run it after "
             f"the cells above.",
             f"checks = Checks({task.id!r}, {task.title!r}, impl, timeout={timeout:g}, names={names!r})"]
@@ -684,8 +671,9 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
     own_ids = {t.id for t in a.tasks}
     order = {t.id: i for i, t in enumerate(a.tasks)}
     for t in a.tasks:
-        for n in t.covers:
-            _owner(n, mods)
+        for c in t.covers:
+            if c.module not in mods:
+                raise UsageError(f"{c}: no reference module holds it")
     own = sorted((m for m in mods if mods[m].tasks() & own_ids),
                  key=lambda m: (min(order[t] for t in mods[m].tasks() & own_ids), m))
     own = [m for m in _closure(own, mods) if m in own]   # a module after the modules it imports
@@ -756,7 +744,7 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
                 if m2 == m and i2 < i and u2.kind != "attach":
                     need.add(j)
         points = fmt_points(task.points)
-        you_write = ", ".join(f"`{_qual(n, mods)}` (`{_file(_owner(n, mods), mods)}`)" for n in task.covers)
+        you_write = ", ".join(f"`{c.qualname}` (`{c.path}`)" for c in task.covers)
         cells.append(Cell("markdown", f"## Task {task.id} · {task.title} ({points} points)\n\nYou write {you_write}.",
                           f"task_{_slug_id(task)}_heading"))
         pending: Cell | None = None
@@ -1342,7 +1330,7 @@ def consistency(a: Assignment, nb: Notebook, mods: dict[str, ModuleInfo]) -> lis
         if not code:
             problems.append(f"task {t.id} has no code cell")
         flat_code = _unindented(code)
-        for m in {_owner(n, mods) for n in t.covers}:
+        for m in {c.module for c in t.covers}:
             lines = mods[m].lines
             for r in mods[m].regions:
                 if r.task is None or r.task.id != t.id:

@@ -53,7 +53,7 @@ def _functions(tree: ast.AST, prefix: str) -> list[tuple[int, int, str]]:
 
 
 def covers_index() -> dict[str, Task]:
-    return {name: t for a in all_assignments() for t in a.tasks for name in t.covers}
+    return {c.dotted: t for a in all_assignments() for t in a.tasks for c in t.covers}
 
 
 def regions(path: Path, index: dict[str, Task] | None = None, package: Path = REFERENCE) -> list[Region]:

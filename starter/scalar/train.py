@@ -28,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..value import Value
+from .value import Value
 from .network import Network, mse, train_step
 
 __all__ = ["make_moons", "accuracy", "engine_gradients", "trace", "main"]

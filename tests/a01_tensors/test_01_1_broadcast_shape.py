@@ -38,7 +38,7 @@ def check_shape(impl, shapes):
     """broadcast_shape(*shapes) must equal numpy's answer, as a tuple."""
     expected = np.broadcast_shapes(*shapes)
     try:
-        got = impl.broadcasting.broadcast_shape(*shapes)
+        got = impl.tensors.broadcasting.broadcast_shape(*shapes)
     except ValueError as exc:
         hint = f"\n  hint: {LEFT}" if left_aligned(shapes) is None else ""
         raise AssertionError(f"{call(shapes)} raised ValueError({exc}), but these shapes broadcast "
@@ -67,7 +67,7 @@ def check_clash(impl, a, b):
     """broadcast_shape(a, b) must raise ValueError naming both sizes and the dimension of a clash."""
     found = clashes(a, b)
     try:
-        got = impl.broadcasting.broadcast_shape(a, b)
+        got = impl.tensors.broadcasting.broadcast_shape(a, b)
     except ValueError as exc:
         message = str(exc)
     else:

@@ -21,7 +21,7 @@ def torch_grad(shape, grad):
 
 
 def check(impl, grad, shape):
-    got = impl.broadcasting.unbroadcast(grad, shape)
+    got = impl.tensors.broadcasting.unbroadcast(grad, shape)
     # Only a plain 2-d gradient summed over a prepended axis can say "the sum over axis k" sensibly.
     hints = {"reduced_from": grad} if grad.ndim == 2 and len(shape) == 1 else {}
     assert_close(got, torch_grad(shape, grad), f"unbroadcast(grad of shape {grad.shape}, {shape})", **hints)
@@ -60,20 +60,20 @@ def test_matches_finite_differences(impl, rng):
     a = rng.standard_normal((1, 3, 1))
     B = rng.standard_normal((2, 4, 3, 5))
     G = rng.standard_normal((2, 4, 3, 5))
-    got = impl.broadcasting.unbroadcast(G, a.shape)
+    got = impl.tensors.broadcasting.unbroadcast(G, a.shape)
     gradcheck(lambda v: float(np.sum((v + B) * G)), a, got,
               "unbroadcast(G, (1, 3, 1)) as dL/da for L = sum((a + B) * G)")
 
 
 def test_total_is_preserved(impl, rng):
     grad = rng.standard_normal((3, 4, 5))
-    got = impl.broadcasting.unbroadcast(grad, (4, 1))
+    got = impl.tensors.broadcasting.unbroadcast(grad, (4, 1))
     assert_close(np.sum(got), np.sum(grad), "sum of unbroadcast(grad, (4, 1)) (summing never loses gradient)")
 
 
 def test_keeps_float32(impl, rng):
     grad = rng.standard_normal((4, 3)).astype(np.float32)
-    got = impl.broadcasting.unbroadcast(grad, (1, 3))
+    got = impl.tensors.broadcasting.unbroadcast(grad, (1, 3))
     assert_dtype(got, np.float32, "unbroadcast(grad, (1, 3))", "float32 grad")
     assert_close(got, grad.sum(axis=0, keepdims=True), "unbroadcast(grad, (1, 3)) in float32", tol=1e-5)
 
@@ -81,5 +81,5 @@ def test_keeps_float32(impl, rng):
 def test_does_not_change_grad(impl, rng):
     grad = rng.standard_normal((2, 4, 3))
     before = grad.copy()
-    impl.broadcasting.unbroadcast(grad, (4, 1))
+    impl.tensors.broadcasting.unbroadcast(grad, (4, 1))
     assert_close(grad, before, "grad after unbroadcast(grad, shape) (the input must not be modified)")

@@ -25,14 +25,14 @@ def test_matches_torch(impl, rng, x_shape, d_out):
     x = rng.standard_normal(x_shape)
     W = rng.standard_normal((d_out, x_shape[-1]))
     b = rng.standard_normal(d_out)
-    y = impl.batched_linear.batched_linear(x, W, b)
+    y = impl.tensors.batched_linear.batched_linear(x, W, b)
     assert_close(y, F.linear(tensor(x), tensor(W), tensor(b)).numpy(), f"batched_linear(x {x_shape}, W, b)",
                  mistakes=transposed_hint(x, W, b))
 
 
 def test_without_bias(impl, rng):
     x, W = rng.standard_normal((2, 5, 3)), rng.standard_normal((3, 3))
-    y = impl.batched_linear.batched_linear(x, W, None)
+    y = impl.tensors.batched_linear.batched_linear(x, W, None)
     assert_close(y, F.linear(tensor(x), tensor(W)).numpy(), "batched_linear(x, W, None)",
                  mistakes=transposed_hint(x, W, np.zeros(3)))
 
@@ -41,7 +41,7 @@ def test_keeps_float32(impl, rng):
     x = rng.standard_normal((4, 2, 3)).astype(np.float32)
     W = rng.standard_normal((5, 3)).astype(np.float32)
     b = rng.standard_normal(5).astype(np.float32)
-    y = impl.batched_linear.batched_linear(x, W, b)
+    y = impl.tensors.batched_linear.batched_linear(x, W, b)
     assert_dtype(y, np.float32, "y", "float32 x, W and b")
     assert_close(y, F.linear(tensor(x), tensor(W), tensor(b)).numpy(), "y in float32", tol=1e-5)
 
@@ -50,18 +50,18 @@ def test_column_bias_is_refused(impl, rng):
     # (4, 4) + (4, 1) would broadcast silently, adding b[i] along rows instead of b[j] along columns.
     x, W, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), rng.standard_normal((4, 1))
     with pytest.raises(ValueError):
-        impl.batched_linear.batched_linear(x, W, b)
+        impl.tensors.batched_linear.batched_linear(x, W, b)
 
 
 def test_wrong_input_width_is_refused(impl, rng):
     x, W, b = rng.standard_normal((4, 5)), rng.standard_normal((2, 3)), rng.standard_normal(2)
     with pytest.raises(ValueError):
-        impl.batched_linear.batched_linear(x, W, b)
+        impl.tensors.batched_linear.batched_linear(x, W, b)
 
 
 def test_does_not_change_its_inputs(impl, rng):
     x, W, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5)
     before = x.copy(), W.copy(), b.copy()
-    impl.batched_linear.batched_linear(x, W, b)
+    impl.tensors.batched_linear.batched_linear(x, W, b)
     for name, now, then in zip("xWb", (x, W, b), before):
         assert_close(now, then, f"{name} after batched_linear (inputs must not be modified)")

@@ -30,7 +30,7 @@ IMAGES = {"N,C,H,W = 2,3,4,5": (2, 3, 4, 5), "square images": (2, 3, 4, 4), "bat
 @pytest.mark.parametrize("shape", IMAGES.values(), ids=IMAGES.keys())
 def test_nchw_to_nhwc_matches_torch_permute(impl, rng, shape):
     x = rng.standard_normal(shape)
-    got = impl.layout.nchw_to_nhwc(x)
+    got = impl.tensors.layout.nchw_to_nhwc(x)
     assert_close(got, tensor(x).permute(0, 2, 3, 1).numpy(), f"nchw_to_nhwc(x {shape})", mistakes=to_nhwc_hints(x))
 
 
@@ -38,19 +38,19 @@ def test_nchw_to_nhwc_matches_torch_permute(impl, rng, shape):
 def test_nhwc_to_nchw_matches_torch_permute(impl, rng, shape):
     n, c, h, w = shape
     x = rng.standard_normal((n, h, w, c))
-    got = impl.layout.nhwc_to_nchw(x)
+    got = impl.tensors.layout.nhwc_to_nchw(x)
     assert_close(got, tensor(x).permute(0, 3, 1, 2).numpy(), f"nhwc_to_nchw(x {x.shape})", mistakes=to_nchw_hints(x))
 
 
 def test_round_trip_is_the_identity(impl, rng):
     x = rng.standard_normal((2, 3, 4, 5))
-    back = impl.layout.nhwc_to_nchw(impl.layout.nchw_to_nhwc(x))
+    back = impl.tensors.layout.nhwc_to_nchw(impl.tensors.layout.nchw_to_nhwc(x))
     assert_close(back, x, "nhwc_to_nchw(nchw_to_nhwc(x))")
 
 
 def test_pixel_lands_where_expected(impl, rng):
     x = rng.standard_normal((2, 3, 4, 5))
-    got = impl.layout.nchw_to_nhwc(x)
+    got = impl.tensors.layout.nchw_to_nhwc(x)
     assert_close(got[1, 2, 3, 0], x[1, 0, 2, 3], "nchw_to_nhwc(x)[n=1, h=2, w=3, c=0] (should be x[1, 0, 2, 3])")
 
 
@@ -60,7 +60,7 @@ SHAPES = {"N,C,H,W": (2, 3, 4, 5), "N,T,D": (3, 4, 2), "N,D stays": (4, 6), "bat
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_flatten_batch_matches_torch_flatten(impl, rng, shape):
     x = rng.standard_normal(shape)
-    got = impl.layout.flatten_batch(x)
+    got = impl.tensors.layout.flatten_batch(x)
     expected = torch.flatten(tensor(x), start_dim=1).numpy()
     assert_close(got, expected, f"flatten_batch(x {shape})")
 
@@ -69,6 +69,6 @@ def test_float32_and_inputs_kept(impl, rng):
     x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
     before = x.copy()
     for name in ("nchw_to_nhwc", "nhwc_to_nchw", "flatten_batch"):
-        out = getattr(impl.layout, name)(x)
+        out = getattr(impl.tensors.layout, name)(x)
         assert_dtype(out, np.float32, name, "float32 input")
         assert_close(x, before, f"x after {name}(x) (the input must not be modified)")

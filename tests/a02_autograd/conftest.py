@@ -233,7 +233,7 @@ def mistaken():
 @pytest.fixture
 def V(impl):
     """Your ``Value`` class with the course's operations, for grading backward() on its own."""
-    return make_course_value(impl.value.Value)
+    return make_course_value(impl.scalar.value.Value)
 
 
 @pytest.fixture

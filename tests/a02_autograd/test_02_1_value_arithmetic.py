@@ -51,7 +51,7 @@ def torch_scalar(x):
 
 @pytest.mark.parametrize("name", BINARY)
 def test_binary_forward(impl, rng, name):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     xa, xb = float(rng.standard_normal()), positive(rng) * rng.choice([-1, 1])
     a, b = Value(xa), Value(xb)
     out = BINARY[name](a, b)
@@ -64,7 +64,7 @@ def test_binary_forward(impl, rng, name):
 
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_forward(impl, rng, name):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     xa = positive(rng)
     a = Value(xa)
     out = UNARY[name](a)
@@ -77,7 +77,7 @@ def test_unary_forward(impl, rng, name):
 def test_binary_local_gradients(impl, rng, backprop, name):
     xa, xb = float(rng.standard_normal()), positive(rng) * rng.choice([-1, 1])
     g = float(rng.standard_normal())
-    a, b = impl.value.Value(xa), impl.value.Value(xb)
+    a, b = impl.scalar.value.Value(xa), impl.scalar.value.Value(xb)
     out = BINARY[name](a, b)
     reached = _reachable(out)
     assert any(n is a for n in reached) and any(n is b for n in reached), (
@@ -99,7 +99,7 @@ def test_binary_local_gradients(impl, rng, backprop, name):
 def test_unary_local_gradients(impl, rng, backprop, name):
     xa = positive(rng)
     g = float(rng.standard_normal())
-    a = impl.value.Value(xa)
+    a = impl.scalar.value.Value(xa)
     out = UNARY[name](a)
     backprop(out, g)
     ta = torch_scalar(xa)
@@ -127,7 +127,7 @@ def test_the_same_operand_twice_accumulates(impl, rng, backprop, name):
     """x + x, x - x, x * x, x / x: both paths must reach x."""
     x0 = positive(rng)
     g = float(rng.standard_normal())
-    x = impl.value.Value(x0)
+    x = impl.scalar.value.Value(x0)
     backprop(BINARY[name](x, x), g)
     tx = torch_scalar(x0)
     (BINARY[name](tx, tx) * g).backward()
@@ -140,7 +140,7 @@ def test_the_same_operand_twice_accumulates(impl, rng, backprop, name):
 @pytest.mark.parametrize("name", BINARY)
 def test_a_value_used_by_two_operations_accumulates(impl, rng, backprop, name):
     """x feeds two results, as the left operand of one and the right of the other."""
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     x0, a0, b0 = positive(rng), positive(rng), positive(rng)
     g1, g2 = float(rng.standard_normal()), float(rng.standard_normal())
     x, a, b = Value(x0), Value(a0), Value(b0)
@@ -162,7 +162,7 @@ def test_random_expressions_against_torch(impl, rng, backprop, programs, seed):
     n_leaves = 3
     program = programs.make(rng, n_leaves, 12, programs.ARITHMETIC)
     values = rng.uniform(-1.5, 1.5, n_leaves)
-    leaves = [impl.value.Value(float(v)) for v in values]
+    leaves = [impl.scalar.value.Value(float(v)) for v in values]
     slots = programs.run(program, leaves, programs.ARITHMETIC)
     g = float(rng.standard_normal())
     backprop(slots[-1], g)

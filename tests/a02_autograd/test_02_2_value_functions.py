@@ -56,7 +56,7 @@ def torch_grad(name, x, g):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_value(impl, rng, programs, name):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     for _ in range(3):
         x = draw(rng, name)
         v = Value(x)
@@ -72,7 +72,7 @@ def test_forward_value(impl, rng, programs, name):
 def test_local_gradient(impl, rng, backprop, name):
     for _ in range(3):
         x, g = draw(rng, name), float(rng.standard_normal())
-        v = impl.value.Value(x)
+        v = impl.scalar.value.Value(x)
         backprop(getattr(v, name)(), g)
         mistakes = {f"the local derivative of {name} must be multiplied by the upstream gradient out.grad":
                     torch_grad(name, x, 1.0)[1]}
@@ -83,7 +83,7 @@ def test_local_gradient(impl, rng, backprop, name):
 
 def test_relu_gates_the_gradient(impl, backprop):
     """ReLU passes the gradient where x > 0 and blocks it where x < 0."""
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     xs = [Value(-1.0), Value(2.0)]
     outs = [x.relu() for x in xs]
     assert_close(np.array([o.data for o in outs]), np.array([0.0, 2.0]), "relu([-1, 2])")
@@ -97,7 +97,7 @@ def test_the_same_value_through_two_functions_accumulates(impl, rng, backprop):
     """tanh(x) and exp(x) both use x: its gradient is the sum of both paths."""
     x0 = draw(rng, "tanh")
     g1, g2 = float(rng.standard_normal()), float(rng.standard_normal())
-    x = impl.value.Value(x0)
+    x = impl.scalar.value.Value(x0)
     backprop([(x.tanh(), g1), (x.exp(), g2)])
     one, two = torch_grad("tanh", x0, g1)[1], torch_grad("exp", x0, g2)[1]
     assert_close(x.grad, one + two, "dL/dx for L = g1 tanh(x) + g2 exp(x)",
@@ -113,7 +113,7 @@ def test_chains_of_functions_against_torch(impl, rng, backprop, programs, seed):
     n_leaves = 2
     program = programs.make(rng, n_leaves, 8, programs.UNARY)
     values = rng.uniform(-1.5, 1.5, n_leaves)
-    leaves = [impl.value.Value(float(v)) for v in values]
+    leaves = [impl.scalar.value.Value(float(v)) for v in values]
     slots = programs.run(program, leaves, programs.UNARY)
     roots = [(i, float(rng.standard_normal())) for i in range(len(slots) - 3, len(slots))]
     backprop([(slots[i], g) for i, g in roots])

@@ -12,7 +12,7 @@ SHAPES = {"N,D": ((4, 3), 5), "N,T,D": ((2, 6, 3), 4), "batch of 1": ((1, 7), 2)
 
 
 def make(impl, rng, d_in, d_out, dtype=np.float64, bias=True):
-    layer = impl.linear.Linear(d_in, d_out, bias=bias, rng=rng, dtype=dtype)
+    layer = impl.nn.linear.Linear(d_in, d_out, bias=bias, rng=rng, dtype=dtype)
     layer.W.data = rng.standard_normal((d_out, d_in)).astype(dtype)
     if bias:
         layer.b.data = rng.standard_normal(d_out).astype(dtype)

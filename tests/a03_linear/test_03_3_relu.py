@@ -14,14 +14,14 @@ SHAPES = {"N,D": (4, 5), "N,T,D": (2, 3, 4), "N,C,H,W": (2, 3, 4, 4), "vector": 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_forward_matches_torch(impl, rng, shape):
     x = rng.standard_normal(shape)
-    assert_close(impl.relu.ReLU().forward(x), torch.relu(torch.from_numpy(x)).numpy(), "relu(x)")
+    assert_close(impl.nn.relu.ReLU().forward(x), torch.relu(torch.from_numpy(x)).numpy(), "relu(x)")
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_backward_matches_torch(impl, rng, shape):
     x = rng.standard_normal(shape)
     dy = rng.standard_normal(shape)
-    layer = impl.relu.ReLU()
+    layer = impl.nn.relu.ReLU()
     layer.forward(x)
     _, g = torch_run(torch.relu, {"input": x}, dy)
     assert_close(layer.backward(dy), g["input"], "dX", mistakes={
@@ -32,7 +32,7 @@ def test_backward_matches_torch(impl, rng, shape):
 
 def test_gradient_is_zero_at_exactly_zero(impl):
     x = np.array([-1.0, 0.0, 2.0])
-    layer = impl.relu.ReLU()
+    layer = impl.nn.relu.ReLU()
     layer.forward(x)
     assert_close(layer.backward(np.ones(3)), np.array([0.0, 0.0, 1.0]), "dX at x = [-1, 0, 2]",
                  mistakes={"at x == 0 the gradient must be 0 (use x > 0, not x >= 0)": np.array([0.0, 1.0, 1.0])})
@@ -41,7 +41,7 @@ def test_gradient_is_zero_at_exactly_zero(impl):
 def test_keeps_float32_and_does_not_change_input(impl, rng):
     x = rng.standard_normal((3, 4)).astype(np.float32)
     before = x.copy()
-    layer = impl.relu.ReLU()
+    layer = impl.nn.relu.ReLU()
     y = layer.forward(x)
     assert_dtype(y, np.float32, "relu(x)", "float32 input")
     assert_close(x, before, "x after forward(x) (compute a new array; do not clip the input in place)")

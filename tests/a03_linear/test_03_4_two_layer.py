@@ -22,7 +22,7 @@ def torch_loss(x, y, W1, b1, W2, b2):
 
 def test_loss_matches_torch(impl, rng):
     x, y, params = problem(rng)
-    loss, _ = impl.two_layer.two_layer_loss(x, y, params)
+    loss, _ = impl.nn.two_layer.two_layer_loss(x, y, params)
     expected, _ = torch_run(torch_loss, params, consts={"x": x, "y": y})
     assert isinstance(loss, float), f"the loss should be a Python float, got {type(loss).__name__}"
     assert_close(loss, expected, "loss", mistakes={
@@ -34,7 +34,7 @@ def test_loss_matches_torch(impl, rng):
 @pytest.mark.parametrize("name", ["W1", "b1", "W2", "b2"])
 def test_gradients_match_torch(impl, rng, name):
     x, y, params = problem(rng)
-    _, grads = impl.two_layer.two_layer_loss(x, y, params)
+    _, grads = impl.nn.two_layer.two_layer_loss(x, y, params)
     _, expected = torch_run(torch_loss, params, consts={"x": x, "y": y})
     assert isinstance(grads, dict) and name in grads, f"grads should be a dict with key {name!r}"
     assert_close(grads[name], expected[name], f"d{name}", batch_size=x.shape[0])
@@ -42,16 +42,16 @@ def test_gradients_match_torch(impl, rng, name):
 
 def test_gradient_by_finite_differences(impl, rng):
     x, y, params = problem(rng, n=3, d=2, h=4, c=2)
-    _, grads = impl.two_layer.two_layer_loss(x, y, params)
+    _, grads = impl.nn.two_layer.two_layer_loss(x, y, params)
 
     def f(w1):
-        return impl.two_layer.two_layer_loss(x, y, {**params, "W1": w1})[0]
+        return impl.nn.two_layer.two_layer_loss(x, y, {**params, "W1": w1})[0]
     gradcheck(f, params["W1"], grads["W1"], "dW1")
 
 
 def test_params_are_not_modified(impl, rng):
     x, y, params = problem(rng)
     before = {k: v.copy() for k, v in params.items()}
-    impl.two_layer.two_layer_loss(x, y, params)
+    impl.nn.two_layer.two_layer_loss(x, y, params)
     for k in params:
         assert_close(params[k], before[k], f"params[{k!r}] after the call (it must not be modified)")

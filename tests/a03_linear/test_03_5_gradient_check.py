@@ -15,7 +15,7 @@ def test_numerical_gradient_of_a_known_function(impl, rng, shape):
 
     def f():
         return float(np.sum(np.sin(x) * w))
-    grad = impl.gradient_check.numerical_gradient(f, x, h)
+    grad = impl.nn.gradient_check.numerical_gradient(f, x, h)
     one_sided = (np.sin(x + h) - np.sin(x)) * w / h
     assert_close(grad, np.cos(x) * w, "numerical gradient", tol=1e-8, mistakes={
         "this is a one-sided difference (f(x+h) - f(x)) / h; use the central difference "
@@ -25,7 +25,7 @@ def test_numerical_gradient_of_a_known_function(impl, rng, shape):
 def test_numerical_gradient_leaves_x_unchanged(impl, rng):
     x = rng.standard_normal((3, 3))
     before = x.copy()
-    impl.gradient_check.numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+    impl.nn.gradient_check.numerical_gradient(lambda: float(np.sum(x ** 2)), x)
     assert_close(x, before, "x after numerical_gradient (restore every element after nudging it)")
 
 
@@ -38,7 +38,7 @@ def test_numerical_gradient_leaves_x_unchanged(impl, rng):
 def test_rel_error(impl, a, b):
     a, b = np.array(a), np.array(b)
     expected = np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
-    got = impl.gradient_check.rel_error(a, b)
+    got = impl.nn.gradient_check.rel_error(a, b)
     assert isinstance(got, float), f"rel_error should return a Python float, got {type(got).__name__}"
     assert_close(got, expected, "rel_error(a, b)", mistakes={
         "this is a global ratio max|a-b| / max(|a|+|b|); take the element-wise ratio, then its maximum":

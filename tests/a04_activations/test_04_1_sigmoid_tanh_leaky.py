@@ -15,10 +15,10 @@ SHAPES = {"N,D": (4, 5), "N,T,D": (2, 3, 4), "N,C,H,W": (2, 3, 4, 4), "batch of 
 
 # name -> (make the layer from the package under test, the torch function of x)
 LAYERS = {
-    "Sigmoid": (lambda impl: impl.activations.Sigmoid(), lambda x: torch.sigmoid(x)),
-    "Tanh": (lambda impl: impl.activations.Tanh(), lambda x: torch.tanh(x)),
-    "LeakyReLU": (lambda impl: impl.activations.LeakyReLU(), lambda x: F.leaky_relu(x, 0.01)),
-    "LeakyReLU(0.2)": (lambda impl: impl.activations.LeakyReLU(negative_slope=0.2), lambda x: F.leaky_relu(x, 0.2)),
+    "Sigmoid": (lambda impl: impl.nn.activations.Sigmoid(), lambda x: torch.sigmoid(x)),
+    "Tanh": (lambda impl: impl.nn.activations.Tanh(), lambda x: torch.tanh(x)),
+    "LeakyReLU": (lambda impl: impl.nn.activations.LeakyReLU(), lambda x: F.leaky_relu(x, 0.01)),
+    "LeakyReLU(0.2)": (lambda impl: impl.nn.activations.LeakyReLU(negative_slope=0.2), lambda x: F.leaky_relu(x, 0.2)),
 }
 
 
@@ -92,7 +92,7 @@ def test_backward_by_finite_differences(impl, rng, name):
 
 def test_sigmoid_does_not_overflow(impl):
     x = np.array([-1000.0, -745.0, -100.0, 0.0, 100.0, 1000.0])
-    layer = impl.activations.Sigmoid()
+    layer = impl.nn.activations.Sigmoid()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         y = layer.forward(x)

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.task("04.2")
 SHAPES = {"N,D": (4, 5), "N,T,D": (2, 3, 4), "N,C,H,W": (2, 3, 4, 4), "batch of 1": (1, 6), "vector": (7,)}
 
 LAYERS = {
-    "SiLU": (lambda impl: impl.activations.SiLU(), lambda x: F.silu(x)),
-    "GELU": (lambda impl: impl.activations.GELU(), lambda x: F.gelu(x)),
-    "GELU(tanh)": (lambda impl: impl.activations.GELU(approximate="tanh"), lambda x: F.gelu(x, approximate="tanh")),
+    "SiLU": (lambda impl: impl.nn.activations.SiLU(), lambda x: F.silu(x)),
+    "GELU": (lambda impl: impl.nn.activations.GELU(), lambda x: F.gelu(x)),
+    "GELU(tanh)": (lambda impl: impl.nn.activations.GELU(approximate="tanh"), lambda x: F.gelu(x, approximate="tanh")),
 }
 
 K = math.sqrt(2.0 / math.pi)

@@ -23,7 +23,7 @@ LOG_HINT = ("log(softmax(x)) is log(0) = -inf once a probability underflows. Sub
 
 
 def run(impl, name, x, axis=None):
-    fn = getattr(impl.softmax, name)
+    fn = getattr(impl.nn.softmax, name)
     return fn(x) if axis is None else fn(x, axis=axis)
 
 
@@ -92,11 +92,11 @@ def test_large_logits_do_not_overflow(impl, rng, name, scale):
 
 def test_rows_sum_to_one_and_shift_invariance(impl, rng):
     x = rng.standard_normal((6, 4)) * 3
-    p = impl.softmax.softmax(x)
+    p = impl.nn.softmax.softmax(x)
     assert_close(p.sum(axis=-1), np.ones(6), "the row sums of softmax(x)")
-    shifted = impl.softmax.softmax(x + rng.standard_normal((6, 1)) * 50)
+    shifted = impl.nn.softmax.softmax(x + rng.standard_normal((6, 1)) * 50)
     assert_close(shifted, p, "softmax(x + c) with c constant along each row (it must equal softmax(x))")
-    assert_close(np.exp(impl.softmax.log_softmax(x)), p, "exp(log_softmax(x)) (it must equal softmax(x))")
+    assert_close(np.exp(impl.nn.softmax.log_softmax(x)), p, "exp(log_softmax(x)) (it must equal softmax(x))")
 
 
 @pytest.mark.parametrize("name", FUNCS)

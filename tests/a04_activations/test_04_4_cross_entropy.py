@@ -41,7 +41,7 @@ def grad_mistakes(logits, n):
 
 
 def call(impl, logits, targets):
-    out = impl.cross_entropy.cross_entropy(logits, targets)
+    out = impl.nn.cross_entropy.cross_entropy(logits, targets)
     assert isinstance(out, tuple) and len(out) == 2, \
         f"cross_entropy should return a tuple (loss, dlogits), got {type(out).__name__}"
     return out
@@ -135,7 +135,7 @@ BAD = {  # id -> (logits shape, targets, text the ValueError must contain)
 def test_bad_targets_raise_value_error(impl, rng, shape, targets, text):
     logits = rng.standard_normal(shape)
     try:
-        impl.cross_entropy.cross_entropy(logits, targets)
+        impl.nn.cross_entropy.cross_entropy(logits, targets)
     except ValueError as exc:
         assert text in str(exc), (f"the ValueError should name the offending value {text}; "
                                   f"its message was: {exc}")

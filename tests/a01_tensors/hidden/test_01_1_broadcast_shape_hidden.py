@@ -24,9 +24,9 @@ def expect(ok, message):
 
 def check_shape(impl, ref, shapes):
     expected = np.broadcast_shapes(*shapes)
-    assert ref.broadcasting.broadcast_shape(*shapes) == expected
+    assert ref.tensors.broadcasting.broadcast_shape(*shapes) == expected
     try:
-        got = impl.broadcasting.broadcast_shape(*shapes)
+        got = impl.tensors.broadcasting.broadcast_shape(*shapes)
     except ValueError as exc:
         raise AssertionError(f"{call(shapes)} raised ValueError({exc}), but these shapes broadcast "
                              f"to {expected}.") from None
@@ -42,7 +42,7 @@ def names(message, number):
 
 def check_clash(impl, shapes, size_a, size_b, dim):
     try:
-        got = impl.broadcasting.broadcast_shape(*shapes)
+        got = impl.tensors.broadcasting.broadcast_shape(*shapes)
     except ValueError as exc:
         message = str(exc)
     else:
@@ -85,13 +85,13 @@ def test_clashes(impl, shapes, size_a, size_b, dim):
 
 
 def test_repeatable_and_independent_calls(impl):
-    first = impl.broadcasting.broadcast_shape((3, 1), (1, 4))
+    first = impl.tensors.broadcasting.broadcast_shape((3, 1), (1, 4))
     try:
-        impl.broadcasting.broadcast_shape((2,), (3,))
+        impl.tensors.broadcasting.broadcast_shape((2,), (3,))
     except ValueError:
         pass
-    again = impl.broadcasting.broadcast_shape((3, 1), (1, 4))
-    other = impl.broadcasting.broadcast_shape((5,), (1,))
+    again = impl.tensors.broadcasting.broadcast_shape((3, 1), (1, 4))
+    other = impl.tensors.broadcasting.broadcast_shape((5,), (1,))
     expect(first == again == (3, 4) and other == (5,),
            f"broadcast_shape gave {first}, then {again} for (3, 1) and (1, 4), and {other} for (5,) and (1,): "
            f"expected (3, 4) twice and (5,); keep no state between calls")

@@ -38,26 +38,26 @@ CASES = {
 @pytest.mark.parametrize("grad_shape,shape", CASES.values(), ids=CASES.keys())
 def test_matches_reference_and_torch(impl, ref, rng, grad_shape, shape):
     grad = rng.standard_normal(grad_shape)
-    got = impl.broadcasting.unbroadcast(grad, shape)
-    assert_close(got, ref.broadcasting.unbroadcast(grad, shape), f"unbroadcast(grad {grad_shape}, {shape}) vs reference")
+    got = impl.tensors.broadcasting.unbroadcast(grad, shape)
+    assert_close(got, ref.tensors.broadcasting.unbroadcast(grad, shape), f"unbroadcast(grad {grad_shape}, {shape}) vs reference")
     assert_close(got, torch_grad(shape, grad), f"unbroadcast(grad {grad_shape}, {shape}) vs torch")
 
 
 def test_zero_size_batch_gives_zeros(impl):
     grad = np.zeros((0, 3))
-    assert_close(impl.broadcasting.unbroadcast(grad, (3,)), np.zeros(3), "unbroadcast(grad (0, 3), (3,))")
-    assert_close(impl.broadcasting.unbroadcast(grad, (1, 3)), np.zeros((1, 3)), "unbroadcast(grad (0, 3), (1, 3))")
+    assert_close(impl.tensors.broadcasting.unbroadcast(grad, (3,)), np.zeros(3), "unbroadcast(grad (0, 3), (3,))")
+    assert_close(impl.tensors.broadcasting.unbroadcast(grad, (1, 3)), np.zeros((1, 3)), "unbroadcast(grad (0, 3), (1, 3))")
 
 
 def test_shape_given_as_a_list(impl, rng):
     grad = rng.standard_normal((4, 3))
-    assert_close(impl.broadcasting.unbroadcast(grad, [1, 3]), grad.sum(axis=0, keepdims=True),
+    assert_close(impl.tensors.broadcasting.unbroadcast(grad, [1, 3]), grad.sum(axis=0, keepdims=True),
                  "unbroadcast(grad (4, 3), [1, 3])")
 
 
 def test_integer_gradient_sums_exactly(impl):
     grad = np.arange(12).reshape(3, 4)
-    got = impl.broadcasting.unbroadcast(grad, (3, 1))
+    got = impl.tensors.broadcasting.unbroadcast(grad, (3, 1))
     expect(np.asarray(got).shape == (3, 1) and np.array_equal(np.asarray(got), grad.sum(axis=1, keepdims=True)),
            f"unbroadcast(arange(12).reshape(3, 4), (3, 1)) gave {got!r}, expected [[6], [22], [38]]")
 
@@ -69,5 +69,5 @@ def test_three_operand_sum_matches_torch(impl, rng, case):
     inputs = {name: np.zeros(s) for name, s in zip("abc", case.input_shapes)}
     _, g = torch_run(lambda a, b, c: a + b + c, inputs, grad)
     for name, s in zip("abc", case.input_shapes):
-        assert_close(impl.broadcasting.unbroadcast(grad, s), g[name],
+        assert_close(impl.tensors.broadcasting.unbroadcast(grad, s), g[name],
                      f"unbroadcast(grad {case.result_shape}, {s}) for operand {name} of a + b + c")

@@ -16,14 +16,14 @@ SHAPES = {"5-d batch": ((2, 1, 3, 2, 4), 3), "D_in=1": ((6, 1), 3), "D_out=1": (
 def test_matches_reference_and_torch(impl, ref, rng, x_shape, d_out):
     x = rng.standard_normal(x_shape)
     W, b = rng.standard_normal((d_out, x_shape[-1])), rng.standard_normal(d_out)
-    y = impl.batched_linear.batched_linear(x, W, b)
-    assert_close(y, ref.batched_linear.batched_linear(x, W, b), f"batched_linear(x {x_shape}) vs reference")
+    y = impl.tensors.batched_linear.batched_linear(x, W, b)
+    assert_close(y, ref.tensors.batched_linear.batched_linear(x, W, b), f"batched_linear(x {x_shape}) vs reference")
     assert_close(y, F.linear(tensor(x), tensor(W), tensor(b)).numpy(), f"batched_linear(x {x_shape}) vs torch")
 
 
 def test_unbatched_without_bias(impl, rng):
     x, W = rng.standard_normal(4), rng.standard_normal((4, 4))
-    assert_close(impl.batched_linear.batched_linear(x, W, None), W @ x, "batched_linear(x (4,), W (4, 4), None)")
+    assert_close(impl.tensors.batched_linear.batched_linear(x, W, None), W @ x, "batched_linear(x (4,), W (4, 4), None)")
 
 
 @pytest.mark.parametrize("b_shape", [(1, 3), (3, 1), (2,), ()], ids=["row (1, D_out)", "column (D_out, 1)",
@@ -31,7 +31,7 @@ def test_unbatched_without_bias(impl, rng):
 def test_bias_must_be_exactly_d_out(impl, rng, b_shape):
     x, W, b = rng.standard_normal((3, 2)), rng.standard_normal((3, 2)), rng.standard_normal(b_shape)
     try:
-        y = impl.batched_linear.batched_linear(x, W, b)
+        y = impl.tensors.batched_linear.batched_linear(x, W, b)
     except ValueError:
         return
     raise AssertionError(f"batched_linear accepted a bias of shape {b_shape} (returned shape {np.shape(y)}); "
@@ -40,11 +40,11 @@ def test_bias_must_be_exactly_d_out(impl, rng, b_shape):
 
 def test_large_values(impl, rng):
     x, W, b = rng.standard_normal((5, 3)) * 1e6, rng.standard_normal((2, 3)) * 1e6, rng.standard_normal(2) * 1e12
-    assert_close(impl.batched_linear.batched_linear(x, W, b), x @ W.T + b, "batched_linear with values near 1e12")
+    assert_close(impl.tensors.batched_linear.batched_linear(x, W, b), x @ W.T + b, "batched_linear with values near 1e12")
 
 
 def test_same_result_as_flattening_the_batch(impl, rng):
     x, W, b = rng.standard_normal((3, 4, 5)), rng.standard_normal((2, 5)), rng.standard_normal(2)
-    y = impl.batched_linear.batched_linear(x, W, b)
-    flat = impl.batched_linear.batched_linear(x.reshape(12, 5), W, b)
+    y = impl.tensors.batched_linear.batched_linear(x, W, b)
+    flat = impl.tensors.batched_linear.batched_linear(x.reshape(12, 5), W, b)
     assert_close(y.reshape(12, 2), flat, "batched_linear(x (3, 4, 5)) reshaped vs batched_linear(x (12, 5))")

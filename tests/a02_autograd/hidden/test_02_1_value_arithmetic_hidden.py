@@ -14,7 +14,7 @@ def run_both(impl, ref, backprop, programs, program, values, ops, g):
     """Leaf gradients of the last slot under your operations and under the reference's (same course reverse pass)."""
     out = []
     for pkg in (impl, ref):
-        leaves = [pkg.value.Value(float(v)) for v in values]
+        leaves = [pkg.scalar.value.Value(float(v)) for v in values]
         slots = programs.run(program, leaves, ops)
         backprop(slots[-1], g)
         out.append((np.array([s.data for s in slots]), np.array([v.grad for v in leaves])))
@@ -37,7 +37,7 @@ def test_large_random_expressions_against_reference_and_torch(impl, ref, rng, ba
 @pytest.mark.parametrize("k", [1, 0, 2, 3, -1, -3])
 def test_integer_powers_of_negative_numbers(impl, backprop, k):
     x0 = -1.7
-    x = impl.value.Value(x0)
+    x = impl.scalar.value.Value(x0)
     out = x ** k
     backprop(out, 1.0)
     assert_close(out.data, x0 ** k, f"(-1.7) ** {k}")
@@ -48,16 +48,16 @@ def test_integer_powers_of_negative_numbers(impl, backprop, k):
 def test_sum_of_values_starts_from_zero(impl, rng, backprop):
     """Python's sum() computes 0 + v0 + v1 + ...: the first addition is a reflected one."""
     values = rng.standard_normal(5)
-    xs = [impl.value.Value(float(v)) for v in values]
+    xs = [impl.scalar.value.Value(float(v)) for v in values]
     total = sum(x * x for x in xs)
-    assert isinstance(total, impl.value.Value), "sum() of Values must give a Value (0 + v needs __radd__)"
+    assert isinstance(total, impl.scalar.value.Value), "sum() of Values must give a Value (0 + v needs __radd__)"
     backprop(total, 1.0)
     assert_close(total.data, float(np.sum(values ** 2)), "sum(x * x)")
     assert_close(np.array([x.grad for x in xs]), 2 * values, "d sum(x_i^2)/dx_i")
 
 
 def test_integer_operands_give_float_data(impl, backprop):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     x = Value(3)
     y = (x * 2 + 1 - x / 2) ** 2
     assert isinstance(y.data, float)
@@ -68,7 +68,7 @@ def test_integer_operands_give_float_data(impl, backprop):
 
 
 def test_division_by_a_negative_value_and_by_itself(impl, rng, backprop):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     a0, b0 = float(rng.uniform(0.5, 2)), -float(rng.uniform(0.5, 2))
     a, b = Value(a0), Value(b0)
     backprop([(a / b, 1.0), (b / b, 1.0)])
@@ -79,7 +79,7 @@ def test_division_by_a_negative_value_and_by_itself(impl, rng, backprop):
 
 def test_a_shared_subexpression(impl, rng, backprop):
     """u = a * b is used three times; every use sends a contribution back to a and b."""
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     a0, b0 = float(rng.uniform(0.5, 1.5)), float(rng.uniform(0.5, 1.5))
     a, b = Value(a0), Value(b0)
     u = a * b
@@ -92,7 +92,7 @@ def test_a_shared_subexpression(impl, rng, backprop):
 
 
 def test_operations_leave_their_operands_alone(impl, rng):
-    Value = impl.value.Value
+    Value = impl.scalar.value.Value
     a, b = Value(1.5), Value(-0.5)
     prev_a, prev_b = a._prev, b._prev
     for out in (a + b, a - b, a * b, a / b, a ** 2, -a, 2 - a, 3 / b, 2 * a, 1 + b):

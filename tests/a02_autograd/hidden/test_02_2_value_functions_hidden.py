@@ -17,7 +17,7 @@ def torch_value_and_grad(name, x):
 
 @pytest.mark.parametrize("x", [-1000.0, -745.0, -50.0, 50.0, 745.0, 1000.0])
 def test_sigmoid_does_not_overflow(impl, backprop, x):
-    v = impl.value.Value(x)
+    v = impl.scalar.value.Value(x)
     try:
         out = v.sigmoid()
     except OverflowError:
@@ -31,7 +31,7 @@ def test_sigmoid_does_not_overflow(impl, backprop, x):
 
 def test_relu_at_exactly_zero(impl, backprop):
     """ReLU's derivative at 0 is taken as 0, as PyTorch does."""
-    v = impl.value.Value(0.0)
+    v = impl.scalar.value.Value(0.0)
     out = v.relu()
     backprop(out, 1.0)
     assert out.data == 0.0
@@ -43,7 +43,7 @@ def test_relu_at_exactly_zero(impl, backprop):
 @pytest.mark.parametrize("name,x", [("tanh", 25.0), ("tanh", -25.0), ("exp", -700.0), ("exp", 300.0),
                                     ("log", 1e-300), ("log", 1e300), ("relu", -1e-300), ("relu", 1e-300)])
 def test_extreme_inputs(impl, backprop, name, x):
-    v = impl.value.Value(x)
+    v = impl.scalar.value.Value(x)
     out = getattr(v, name)()
     backprop(out, 1.0)
     value, grad = torch_value_and_grad(name, x)
@@ -59,7 +59,7 @@ def test_random_chains_against_reference_and_torch(impl, ref, rng, backprop, pro
     roots = [(i, float(rng.standard_normal())) for i in rng.choice(n_leaves + 16, size=5, replace=False)]
     results = []
     for pkg in (impl, ref):
-        leaves = [pkg.value.Value(float(v)) for v in values]
+        leaves = [pkg.scalar.value.Value(float(v)) for v in values]
         slots = programs.run(program, leaves, programs.UNARY)
         backprop([(slots[i], g) for i, g in roots])
         results.append((np.array([s.data for s in slots]), np.array([v.grad for v in leaves])))
@@ -70,7 +70,7 @@ def test_random_chains_against_reference_and_torch(impl, ref, rng, backprop, pro
 
 
 def test_each_function_makes_a_new_node_with_its_operand(impl):
-    v = impl.value.Value(0.7)
+    v = impl.scalar.value.Value(0.7)
     for name in ("tanh", "relu", "sigmoid", "exp", "log"):
         out = getattr(v, name)()
         assert out is not v, f"{name}() must return a new node"

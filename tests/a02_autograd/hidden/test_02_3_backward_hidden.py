@@ -23,7 +23,7 @@ def test_large_random_graphs_against_reference_and_torch(V, ref, programs, rng, 
     values = rng.uniform(-1.5, 1.5, n_leaves)
     leaves = [V(float(v)) for v in values]
     programs.run(program, leaves, programs.MIXED)[-1].backward()
-    r_leaves = [ref.value.Value(float(v)) for v in values]
+    r_leaves = [ref.scalar.value.Value(float(v)) for v in values]
     programs.run(program, r_leaves, programs.MIXED)[-1].backward()
     assert_close(leaf_grads(leaves), leaf_grads(r_leaves), "dL/d(leaves) (vs the reference engine)")
     _, expected = programs.torch_grads(program, values, programs.MIXED, [(n_leaves + len(program) - 1, 1.0)])

@@ -23,7 +23,7 @@ def pair(impl, ref, rng, n, activation):
 
 def engine(ref, unit, x, g):
     """a, dL/dw, dL/db, dL/dx of L = g * f(w . x + b), by the reference Value engine, from the neuron's weights."""
-    Value = ref.value.Value
+    Value = ref.scalar.value.Value
     ws, b, xs = [Value(p.data) for p in unit.w], Value(unit.b.data), [Value(float(v)) for v in x]
     z = b
     for wv, xv in zip(ws, xs):

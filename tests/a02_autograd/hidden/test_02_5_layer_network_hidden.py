@@ -26,7 +26,7 @@ def with_reference_neurons(impl, ref, rng, sizes, activation, output_activation)
 
 def engine(ref, net, x, g):
     """Output, dL/dx and every parameter gradient (network order) of L = g . net(x), by the reference Value engine."""
-    Value = ref.value.Value
+    Value = ref.scalar.value.Value
     xs = [Value(float(v)) for v in x]
     h, params = xs, []
     for layer in net.layers:

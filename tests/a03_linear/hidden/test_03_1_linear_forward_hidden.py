@@ -17,7 +17,7 @@ def test_forward_matches_reference_and_torch(impl, ref, rng, x_shape, d_out):
     W = rng.standard_normal((d_out, x_shape[-1]))
     b = rng.standard_normal(d_out)
     x = rng.standard_normal(x_shape)
-    mine, theirs = impl.linear.Linear(x_shape[-1], d_out), ref.linear.Linear(x_shape[-1], d_out)
+    mine, theirs = impl.nn.linear.Linear(x_shape[-1], d_out), ref.nn.linear.Linear(x_shape[-1], d_out)
     for layer in (mine, theirs):
         layer.W.data, layer.b.data = W.copy(), b.copy()
     y = mine.forward(x)
@@ -26,7 +26,7 @@ def test_forward_matches_reference_and_torch(impl, ref, rng, x_shape, d_out):
 
 
 def test_forward_with_large_values(impl, rng):
-    layer = impl.linear.Linear(3, 2)
+    layer = impl.nn.linear.Linear(3, 2)
     layer.W.data = rng.standard_normal((2, 3)) * 1e6
     layer.b.data = rng.standard_normal(2) * 1e6
     x = rng.standard_normal((4, 3)) * 1e6
@@ -34,6 +34,6 @@ def test_forward_with_large_values(impl, rng):
 
 
 def test_forward_is_repeatable(impl, rng):
-    layer = impl.linear.Linear(3, 2, rng=rng)
+    layer = impl.nn.linear.Linear(3, 2, rng=rng)
     x = rng.standard_normal((4, 3))
     assert_close(layer.forward(x), layer.forward(x), "y on a second call with the same x")

@@ -11,7 +11,7 @@ SHAPES = {"D_in=1": ((6, 1), 3), "D_out=1": ((6, 3), 1), "4-d batch": ((2, 3, 2,
 
 def pair(impl, ref, rng, d_in, d_out):
     W, b = rng.standard_normal((d_out, d_in)), rng.standard_normal(d_out)
-    layers = impl.linear.Linear(d_in, d_out), ref.linear.Linear(d_in, d_out)
+    layers = impl.nn.linear.Linear(d_in, d_out), ref.nn.linear.Linear(d_in, d_out)
     for layer in layers:
         layer.W.data, layer.b.data = W.copy(), b.copy()
         layer.zero_grad()
@@ -34,7 +34,7 @@ def test_backward_matches_reference(impl, ref, rng, x_shape, d_out):
 
 
 def test_gradients_accumulate_over_two_backward_calls(impl, rng):
-    layer = impl.linear.Linear(3, 2)
+    layer = impl.nn.linear.Linear(3, 2)
     layer.zero_grad()
     x, dy = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
     layer.forward(x)
@@ -49,7 +49,7 @@ def test_gradients_accumulate_over_two_backward_calls(impl, rng):
 
 
 def test_backward_uses_the_input_of_the_last_forward(impl, rng):
-    layer = impl.linear.Linear(3, 2)
+    layer = impl.nn.linear.Linear(3, 2)
     layer.zero_grad()
     x1, x2 = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
     layer.forward(x1)
@@ -60,7 +60,7 @@ def test_backward_uses_the_input_of_the_last_forward(impl, rng):
 
 
 def test_backward_without_bias(impl, rng):
-    layer = impl.linear.Linear(3, 2, bias=False)
+    layer = impl.nn.linear.Linear(3, 2, bias=False)
     layer.zero_grad()
     x, dy = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
     layer.forward(x)
@@ -71,8 +71,8 @@ def test_backward_without_bias(impl, rng):
 
 def test_sequential_network_backward(impl, ref, rng):
     """Linear -> ReLU -> Linear through the given Sequential, with the reference ReLU in the middle."""
-    l1, l2 = impl.linear.Linear(4, 6, rng=rng), impl.linear.Linear(6, 3, rng=rng)
-    net = impl.module.Sequential(l1, ref.relu.ReLU(), l2)
+    l1, l2 = impl.nn.linear.Linear(4, 6, rng=rng), impl.nn.linear.Linear(6, 3, rng=rng)
+    net = impl.module.Sequential(l1, ref.nn.relu.ReLU(), l2)
     net.zero_grad()
     x, dy = rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
     net.forward(x)

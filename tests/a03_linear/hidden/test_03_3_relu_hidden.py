@@ -9,7 +9,7 @@ pytestmark = pytest.mark.task("03.3")
 
 def test_edge_values(impl):
     x = np.array([-np.inf, -1e300, -0.0, 0.0, 1e-300, 1e300, np.inf])
-    layer = impl.relu.ReLU()
+    layer = impl.nn.relu.ReLU()
     y = layer.forward(x)
     assert_close(y, np.array([0, 0, 0, 0, 1e-300, 1e300, np.inf]), "relu of edge values")
     assert_close(layer.backward(np.ones_like(x)), np.array([0, 0, 0, 0, 1, 1, 1.0]), "dX at edge values")
@@ -18,14 +18,14 @@ def test_edge_values(impl):
 @pytest.mark.parametrize("shape", [(1,), (1, 1), (3, 1, 5), (2, 2, 2, 2, 2)])
 def test_matches_reference(impl, ref, rng, shape):
     x, dy = rng.standard_normal(shape), rng.standard_normal(shape)
-    mine, theirs = impl.relu.ReLU(), ref.relu.ReLU()
+    mine, theirs = impl.nn.relu.ReLU(), ref.nn.relu.ReLU()
     assert_close(mine.forward(x), theirs.forward(x), "relu(x) (vs reference)")
     theirs_dx = theirs.backward(dy)
     assert_close(mine.backward(dy), theirs_dx, "dX (vs reference)")
 
 
 def test_backward_uses_the_last_forward(impl, rng):
-    layer = impl.relu.ReLU()
+    layer = impl.nn.relu.ReLU()
     layer.forward(rng.standard_normal(6))
     x = rng.standard_normal(6)
     layer.forward(x)

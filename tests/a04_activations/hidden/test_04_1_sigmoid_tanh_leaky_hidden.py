@@ -12,9 +12,9 @@ from grader.oracles import tensor, torch_run
 pytestmark = pytest.mark.task("04.1")
 
 LAYERS = {
-    "Sigmoid": (lambda pkg: pkg.activations.Sigmoid(), lambda x: torch.sigmoid(x)),
-    "Tanh": (lambda pkg: pkg.activations.Tanh(), lambda x: torch.tanh(x)),
-    "LeakyReLU": (lambda pkg: pkg.activations.LeakyReLU(), lambda x: F.leaky_relu(x, 0.01)),
+    "Sigmoid": (lambda pkg: pkg.nn.activations.Sigmoid(), lambda x: torch.sigmoid(x)),
+    "Tanh": (lambda pkg: pkg.nn.activations.Tanh(), lambda x: torch.tanh(x)),
+    "LeakyReLU": (lambda pkg: pkg.nn.activations.LeakyReLU(), lambda x: F.leaky_relu(x, 0.01)),
 }
 ODD = {"(1,)": (1,), "(1, 1)": (1, 1), "(3, 1, 5)": (3, 1, 5), "5-d": (2, 2, 2, 2, 2), "empty batch": (0, 4)}
 EDGES = np.array([-np.inf, -1e4, -1000.0, -30.0, -1e-300, -0.0, 0.0, 1e-300, 30.0, 1000.0, 1e4, np.inf])
@@ -52,7 +52,7 @@ def test_edge_values_without_warnings(impl, name):
 
 def test_sigmoid_float32_near_the_overflow_point(impl):
     x = np.array([-200.0, -104.0, -89.0, -88.0, 0.0, 88.0, 89.0, 200.0], dtype=np.float32)  # exp(89) > float32 max
-    layer = impl.activations.Sigmoid()
+    layer = impl.nn.activations.Sigmoid()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         y = layer.forward(x)
@@ -69,7 +69,7 @@ def test_sigmoid_float32_near_the_overflow_point(impl):
 @pytest.mark.parametrize("slope", [0.0, 0.3, 1.0, 2.5], ids=["0 (ReLU)", "0.3", "1 (identity)", "2.5"])
 def test_leaky_relu_slopes(impl, rng, slope):
     x, dy = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
-    layer = impl.activations.LeakyReLU(negative_slope=slope)
+    layer = impl.nn.activations.LeakyReLU(negative_slope=slope)
     y = layer.forward(x)
     want_y, g = torch_run(lambda x: F.leaky_relu(x, slope), {"x": x}, dy)
     assert_close(y, want_y, f"LeakyReLU(negative_slope={slope}).forward(x)")
@@ -79,7 +79,7 @@ def test_leaky_relu_slopes(impl, rng, slope):
 
 def test_leaky_relu_gradient_at_exactly_zero_is_the_slope(impl):
     x = np.array([-1.0, -0.0, 0.0, 2.0])
-    layer = impl.activations.LeakyReLU(negative_slope=0.1)
+    layer = impl.nn.activations.LeakyReLU(negative_slope=0.1)
     layer.forward(x)
     assert_close(layer.backward(np.ones(4)), np.array([0.1, 0.1, 0.1, 1.0]), "dX of LeakyReLU(0.1) at [-1, -0, 0, 2]",
                  mistakes={"at x == 0 the gradient is negative_slope (use x > 0, not x >= 0, for the positive side)":
@@ -99,8 +99,8 @@ def test_backward_uses_the_last_forward(impl, rng, name):
 
 def test_the_three_layers_in_a_sequential(impl, ref, rng):
     """Sigmoid -> Linear -> Tanh -> Linear -> LeakyReLU, with the reference Linear layers."""
-    act = impl.activations
-    l1, l2 = ref.linear.Linear(4, 5, rng=rng), ref.linear.Linear(5, 3, rng=rng)
+    act = impl.nn.activations
+    l1, l2 = ref.nn.linear.Linear(4, 5, rng=rng), ref.nn.linear.Linear(5, 3, rng=rng)
     net = impl.module.Sequential(act.Sigmoid(), l1, act.Tanh(), l2, act.LeakyReLU(0.05))
     net.zero_grad()
     x, dy = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))

@@ -25,8 +25,8 @@ def expected(name, x, axis=-1):
 @pytest.mark.parametrize("shape,axis", ODD.values(), ids=ODD.keys())
 def test_matches_reference_and_torch(impl, ref, rng, name, shape, axis):
     x = rng.standard_normal(shape) * 4
-    got = getattr(impl.softmax, name)(x, axis=axis)
-    assert_close(got, getattr(ref.softmax, name)(x, axis=axis), f"{name}(x, axis={axis}) (vs reference)")
+    got = getattr(impl.nn.softmax, name)(x, axis=axis)
+    assert_close(got, getattr(ref.nn.softmax, name)(x, axis=axis), f"{name}(x, axis={axis}) (vs reference)")
     assert_close(got, expected(name, x, axis), f"{name}(x, axis={axis}) (vs torch)")
 
 
@@ -36,7 +36,7 @@ def test_masked_logits(impl, name):
     x = np.array([[0.5, -np.inf, 1.5, -np.inf], [-np.inf, 2.0, -np.inf, -np.inf], [1.0, 2.0, 3.0, 4.0]])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = getattr(impl.softmax, name)(x)
+        got = getattr(impl.nn.softmax, name)(x)
     assert_close(got, expected(name, x), f"{name} of rows with -inf (masked) logits",
                  nonfinite_hint="a masked logit is -inf; after subtracting the (finite) row maximum, "
                                 "exp(-inf) = 0 and every other entry stays finite")
@@ -48,7 +48,7 @@ def test_masked_logits(impl, name):
 def test_extreme_logits(impl, name):
     x = np.array([[1e300, -1e300, 0.0], [1e6, 1e6, 1e6 - 1.0], [-1e6, -1e6 - 2.0, -1e6 - 40.0]])
     with np.errstate(all="ignore"):
-        got = getattr(impl.softmax, name)(x)
+        got = getattr(impl.nn.softmax, name)(x)
     assert_close(got, expected(name, x), f"{name} of logits up to +-1e300",
                  nonfinite_hint="exp overflowed or underflowed: subtract the row maximum first")
 
@@ -57,7 +57,7 @@ def test_extreme_logits(impl, name):
 def test_equal_logits_are_uniform(impl, name):
     x = np.full((3, 8), 123.0)
     want = np.full((3, 8), 1 / 8) if name == "softmax" else np.full((3, 8), -np.log(8))
-    assert_close(getattr(impl.softmax, name)(x), want, f"{name} of equal logits (1/C, or -ln C)")
+    assert_close(getattr(impl.nn.softmax, name)(x), want, f"{name} of equal logits (1/C, or -ln C)")
 
 
 @pytest.mark.parametrize("name", FUNCS)
@@ -65,7 +65,7 @@ def test_float32_large_logits(impl, rng, name):
     x = (rng.standard_normal((4, 6)) * 1e4).astype(np.float32)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = getattr(impl.softmax, name)(x)
+        got = getattr(impl.nn.softmax, name)(x)
     assert_dtype(got, np.float32, f"{name}(x)", "float32 input")
     assert_close(got, FUNCS[name](torch.from_numpy(x), dim=-1).numpy(), f"{name} of float32 logits near +-1e4",
                  tol=1e-5, nonfinite_hint="exp(x) overflows float32 above x = 88: subtract the row maximum first")
@@ -76,6 +76,6 @@ def test_float32_large_logits(impl, rng, name):
 def test_softmax_is_the_exp_of_log_softmax_on_many_axes(impl, rng):
     x = rng.standard_normal((3, 4, 5)) * 5
     for axis in (0, 1, 2, -1):
-        p = impl.softmax.softmax(x, axis=axis)
+        p = impl.nn.softmax.softmax(x, axis=axis)
         assert_close(p.sum(axis=axis), np.ones(np.delete(x.shape, axis % 3)), f"sums of softmax(x, axis={axis})")
-        assert_close(np.exp(impl.softmax.log_softmax(x, axis=axis)), p, f"exp(log_softmax(x, axis={axis}))")
+        assert_close(np.exp(impl.nn.softmax.log_softmax(x, axis=axis)), p, f"exp(log_softmax(x, axis={axis}))")

@@ -27,8 +27,8 @@ def test_matches_reference_and_torch(impl, ref, rng, shape, kind):
     n, c = shape
     logits, idx = rng.standard_normal(shape) * 3, rng.integers(0, c, n)
     targets = idx if kind == "indices" else np.eye(c)[idx]
-    loss, dlogits = impl.cross_entropy.cross_entropy(logits, targets)
-    ref_loss, ref_grad = ref.cross_entropy.cross_entropy(logits, targets)
+    loss, dlogits = impl.nn.cross_entropy.cross_entropy(logits, targets)
+    ref_loss, ref_grad = ref.nn.cross_entropy.cross_entropy(logits, targets)
     want_loss, want_grad = torch_ce(logits, idx)
     assert_close(loss, ref_loss, f"loss (vs reference, {kind})")
     assert_close(loss, want_loss, f"loss (vs torch, {kind})")
@@ -40,7 +40,7 @@ def test_soft_labels(impl, rng):
     logits = rng.standard_normal((5, 4)) * 2
     probs = rng.uniform(0.0, 1.0, (5, 4))
     probs /= probs.sum(axis=1, keepdims=True)
-    loss, dlogits = impl.cross_entropy.cross_entropy(logits, probs)
+    loss, dlogits = impl.nn.cross_entropy.cross_entropy(logits, probs)
     want_loss, want_grad = torch_ce(logits, probs)
     assert_close(loss, want_loss, "loss with soft labels (rows of probabilities)")
     assert_close(dlogits, want_grad, "dlogits with soft labels: (softmax - targets) / N", batch_size=5)
@@ -49,7 +49,7 @@ def test_soft_labels(impl, rng):
 @pytest.mark.parametrize("dtype", [np.int32, np.int16, np.uint8, np.int64])
 def test_integer_dtypes_of_class_indices(impl, rng, dtype):
     logits, idx = rng.standard_normal((6, 5)), rng.integers(0, 5, 6)
-    loss, dlogits = impl.cross_entropy.cross_entropy(logits, idx.astype(dtype))
+    loss, dlogits = impl.nn.cross_entropy.cross_entropy(logits, idx.astype(dtype))
     want_loss, want_grad = torch_ce(logits, idx)
     assert_close(loss, want_loss, f"loss with {np.dtype(dtype).name} class indices")
     assert_close(dlogits, want_grad, f"dlogits with {np.dtype(dtype).name} class indices", batch_size=6)
@@ -57,7 +57,7 @@ def test_integer_dtypes_of_class_indices(impl, rng, dtype):
 
 def test_integer_one_hot_and_float32_logits(impl, rng):
     logits, idx = rng.standard_normal((4, 3)).astype(np.float32), rng.integers(0, 3, 4)
-    loss, dlogits = impl.cross_entropy.cross_entropy(logits, np.eye(3, dtype=np.int64)[idx])
+    loss, dlogits = impl.nn.cross_entropy.cross_entropy(logits, np.eye(3, dtype=np.int64)[idx])
     assert isinstance(loss, float), f"the loss should be a Python float, got {type(loss).__name__}"
     assert_dtype(dlogits, np.float32, "dlogits", "float32 logits (the targets' dtype must not promote it)")
     want_loss, want_grad = torch_ce(logits.astype(np.float64), idx)
@@ -68,25 +68,25 @@ def test_integer_one_hot_and_float32_logits(impl, rng):
 def test_gradient_rows_sum_to_zero_and_confident_rows_cost_nothing(impl, rng):
     logits, idx = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
     logits[np.arange(6), idx] += 1e4  # every sample predicts its own class with certainty
-    loss, dlogits = impl.cross_entropy.cross_entropy(logits, idx)
+    loss, dlogits = impl.nn.cross_entropy.cross_entropy(logits, idx)
     assert_close(loss, 0.0, "loss when every true class wins by 1e4")
     assert_close(dlogits, np.zeros((6, 4)), "dlogits when every true class wins by 1e4")
     logits2, idx2 = rng.standard_normal((5, 7)) * 3, rng.integers(0, 7, 5)
-    _, d2 = impl.cross_entropy.cross_entropy(logits2, idx2)
+    _, d2 = impl.nn.cross_entropy.cross_entropy(logits2, idx2)
     assert_close(d2.sum(axis=1), np.zeros(5), "row sums of dlogits (softmax and one-hot rows both sum to 1)")
 
 
 def test_uniform_logits_with_many_classes(impl, rng):
-    loss, _ = impl.cross_entropy.cross_entropy(np.zeros((3, 1000)), rng.integers(0, 1000, 3))
+    loss, _ = impl.nn.cross_entropy.cross_entropy(np.zeros((3, 1000)), rng.integers(0, 1000, 3))
     assert_close(loss, math.log(1000), "loss at uniform logits with C = 1000 (ln 1000)")
 
 
 def test_repeated_calls_are_independent(impl, rng):
     a, ia = rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
     b, ib = rng.standard_normal((2, 5)), rng.integers(0, 5, 2)
-    first = impl.cross_entropy.cross_entropy(a, ia)
-    impl.cross_entropy.cross_entropy(b, ib)
-    again = impl.cross_entropy.cross_entropy(a, ia)
+    first = impl.nn.cross_entropy.cross_entropy(a, ia)
+    impl.nn.cross_entropy.cross_entropy(b, ib)
+    again = impl.nn.cross_entropy.cross_entropy(a, ia)
     assert_close(again[0], first[0], "loss on a second call with the same inputs")
     assert_close(again[1], first[1], "dlogits on a second call with the same inputs")
 
@@ -108,7 +108,7 @@ BAD = {  # id -> (logits shape, targets, any one of these texts must be in the m
 def test_more_bad_inputs_raise_value_error(impl, rng, shape, targets, texts):
     logits = rng.standard_normal(shape)
     try:
-        impl.cross_entropy.cross_entropy(logits, targets)
+        impl.nn.cross_entropy.cross_entropy(logits, targets)
     except ValueError as exc:
         assert any(t in str(exc) for t in texts), (f"the ValueError should name the offending value "
                                                   f"({' or '.join(texts)}); its message was: {exc}")

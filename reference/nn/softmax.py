@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import get_array_module
+from ..backend import get_array_module
 
 __all__ = ["softmax", "log_softmax"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import get_array_module
+from ..backend import get_array_module
 
 __all__ = ["pairwise_sq_dists", "sq_errors"]
 

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .backend import get_array_module
+from ..backend import get_array_module
 
 __all__ = ["numerical_gradient", "rel_error"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import get_array_module
-from .module import Module
+from ..backend import get_array_module
+from ..module import Module
 
 __all__ = ["ReLU"]
 
