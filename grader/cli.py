@@ -17,17 +17,18 @@ from typing import Any, Sequence
 
 from . import manifest
 from .errors import UsageError
+from .exits import EXIT_USAGE, exit_status
 from .paths import ROOT
+from .results import RunResult
 from .report import FORMATS, fmt_points
 from . import formats  # noqa: F401  (registers the classroom and gradescope formats)
 
-EXIT_FULL, EXIT_SHORT, EXIT_USAGE = 0, 1, 2
 
 
 class _Collector:
     """A pytest plugin object that keeps the grader's results when the session ends."""
 
-    results: dict[str, Any] | None = None
+    results: RunResult | None = None
 
     def pytest_sessionfinish(self, session: Any, exitstatus: int) -> None:
         from .plugin import RESULTS_KEY
@@ -36,7 +37,7 @@ class _Collector:
 
 def run_pytest(assignments: Sequence[manifest.Assignment], impl: str, *, hidden: bool = False,
                verbose: bool = False, tasks: Sequence[str] = (), timeout: float | None = None,
-               stream: str | None = None, extra: Sequence[str] = ()) -> dict[str, Any]:
+               stream: str | None = None, extra: Sequence[str] = ()) -> RunResult:
     """Run the tests of ``assignments`` in this process and return the grader's results."""
     import pytest
 
@@ -71,18 +72,28 @@ def _emit(text: str, out: str | None) -> None:
         print(text)
 
 
-def exit_status(results: dict[str, Any]) -> int:
-    """0 only at full marks on every assignment and with no problems in the tests themselves."""
-    if results.get("problems") or not results["assignments"]:
-        return EXIT_SHORT
-    full = all(a["score"] >= a["max_score"] - 1e-9 for a in results["assignments"])
-    return EXIT_FULL if full else EXIT_SHORT
+def task_ids(specs: Sequence[str], assignments: Sequence[manifest.Assignment]) -> list[str]:
+    """``T=`` values as task ids: ``3.2`` and ``03.2`` mean 03.2, ``2`` means task 2 of the one assignment."""
+    known = [t.id for a in assignments for t in a.tasks]
+    out = []
+    for spec in specs:
+        s = spec.strip()
+        head, dot, tail = s.partition(".")
+        if dot and head.isdigit() and tail.isdigit():
+            s = f"{int(head):02d}.{int(tail)}"
+        elif s.isdigit() and len(assignments) == 1:
+            s = f"{assignments[0].id}.{int(s)}"
+        if s not in known:
+            raise UsageError(f"no task {spec!r} here; the tasks are {', '.join(known)} (e.g. T={known[0]})")
+        out.append(s)
+    return out
 
 
 def cmd_test(ns: argparse.Namespace) -> int:
     assignments = (list(manifest.all_assignments()) if ns.assignment == "all"
                    else [manifest.resolve(ns.assignment)])
     extra = [a for nodeid in ns.deselect for a in ("--deselect", nodeid)]
+    ns.task = task_ids(ns.task, assignments)
     results = run_pytest(assignments, ns.impl, hidden=ns.hidden, verbose=ns.verbose, tasks=ns.task,
                          timeout=ns.timeout, stream=ns.stream, extra=extra)
     _emit(FORMATS[ns.format](results), ns.out)

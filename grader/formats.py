@@ -28,11 +28,12 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from .outcome import CRASH, ERROR, PASSED, TIMEOUT
+from .outcome import CRASH, ERROR, NO_TESTS, NOT_STARTED, PASSED, TIMEOUT, TestRecord
 from .report import FORMATS, fmt_points
+from .results import AssignmentResult, RunResult, TaskResult
 
 #: Task states that mean the code under test could not be run to an answer.
-_ERROR_STATES = {ERROR, TIMEOUT, CRASH, "no tests"}
+_ERROR_STATES = {ERROR, TIMEOUT, CRASH, NO_TESTS}
 _MESSAGE_LINES = 6
 
 
@@ -47,47 +48,47 @@ def _first_lines(text: str, n: int = _MESSAGE_LINES) -> str:
     return "\n".join(lines[:n] + (["..."] if len(lines) > n else []))
 
 
-def _where(records: list[dict[str, Any]]) -> tuple[str, int]:
+def _where(records: list[TestRecord]) -> tuple[str, int]:
     """File and line to point a student at: the first failing public test, else the first public test."""
-    public = [r for r in records if not r["hidden"]]
-    failing = [r for r in public if r["outcome"] != PASSED]
+    public = [r for r in records if not r.hidden]
+    failing = [r for r in public if r.outcome != PASSED]
     pick = (failing or public or [None])[0]
-    return (pick["file"], int(pick["line"])) if pick else ("", 0)
+    return (pick.file, int(pick.line)) if pick else ("", 0)
 
 
 # ---------------------------------------------------------------- GitHub Classroom
 
-def classroom_status(task: dict[str, Any]) -> str:
-    if task["state"] == PASSED:
+def classroom_status(task: TaskResult) -> str:
+    if task.state == PASSED:
         return "pass"
-    return "error" if task["state"] in _ERROR_STATES else "fail"
+    return "error" if task.state in _ERROR_STATES else "fail"
 
 
-def classroom_tests(assignment: dict[str, Any]) -> list[dict[str, Any]]:
+def classroom_tests(assignment: AssignmentResult) -> list[dict[str, Any]]:
     """One Classroom test entry per task of one scored assignment."""
     out = []
-    for t in assignment["tasks"]:
-        counts = f"{fmt_points(t['earned'])}/{fmt_points(t['points'])} points, {t['passed']}/{t['total']} tests passed"
-        message = counts if t["state"] == PASSED else f"{t['state']}: {counts}\n{_first_lines(t['reason'])}".rstrip()
-        filename, line = _where(t["tests"])
+    for t in assignment.tasks:
+        counts = f"{fmt_points(t.earned)}/{fmt_points(t.points)} points, {t.passed}/{t.total} tests passed"
+        message = counts if t.state == PASSED else f"{t.state.value}: {counts}\n{_first_lines(t.reason)}".rstrip()
+        filename, line = _where(t.tests)
         out.append({
-            "name": f"{t['id']} {t['title']}",
+            "name": f"{t.id} {t.title}",
             "status": classroom_status(t),
-            "score": _num(t["earned"]),
+            "score": _num(t.earned),
             "message": message,
-            "test_code": f"make test A={assignment['assignment']} T={t['id']} V=1",
+            "test_code": f"make test A={assignment.assignment} T={t.id} V=1",
             "filename": filename,
             "line_no": line,
-            "duration": round(sum(r["duration"] for r in t["tests"]), 3),
+            "duration": round(sum(r.duration for r in t.tests), 3),
         })
     return out
 
 
-def classroom_result(results: dict[str, Any]) -> dict[str, Any]:
+def classroom_result(results: RunResult) -> dict[str, Any]:
     """The runner result of every assignment in ``results`` (normally one per workflow step)."""
-    tests = [e for a in results["assignments"] for e in classroom_tests(a)]
-    max_score = sum(a["max_score"] for a in results["assignments"])
-    if results.get("problems") or not tests:
+    tests = [e for a in results.assignments for e in classroom_tests(a)]
+    max_score = sum(a.max_score for a in results.assignments)
+    if results.problems or not tests:
         status = "error"
     elif all(e["status"] == "pass" for e in tests):
         status = "pass"
@@ -96,7 +97,7 @@ def classroom_result(results: dict[str, Any]) -> dict[str, Any]:
     return {"version": 1, "status": status, "max_score": _num(max_score), "tests": tests}
 
 
-def render_classroom(results: dict[str, Any]) -> str:
+def render_classroom(results: RunResult) -> str:
     return json.dumps(classroom_result(results), indent=2)
 
 
@@ -109,43 +110,43 @@ def classroom_error(max_score: float, message: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- Gradescope
 
-def _gradescope_entry(a: dict[str, Any], t: dict[str, Any], records: list[dict[str, Any]], share: float,
+def _gradescope_entry(a: AssignmentResult, t: TaskResult, records: list[TestRecord], share: float,
                       kind: str, split: bool) -> dict[str, Any]:
-    passed = sum(r["outcome"] == PASSED for r in records)
-    failing = [r for r in records if r["outcome"] != PASSED]
+    passed = sum(r.outcome == PASSED for r in records)
+    failing = [r for r in records if r.outcome != PASSED]
     if not failing:
         output = f"{passed}/{len(records)} {kind} tests passed."
-    elif t["state"] == "not started" or all(r["outcome"] == "not started" for r in failing):
-        output = f"{passed}/{len(records)} {kind} tests passed.\n{_first_lines(t['reason'])}"
+    elif t.state == NOT_STARTED or all(r.outcome == NOT_STARTED for r in failing):
+        output = f"{passed}/{len(records)} {kind} tests passed.\n{_first_lines(t.reason)}"
     else:
         first = failing[0]
-        output = (f"{passed}/{len(records)} {kind} tests passed. First failure ({first['outcome']}), "
-                  f"{first['name']}:\n{_first_lines(first['message'])}")
-    name = f"{t['id']} {t['title']}" + (f" ({kind} tests)" if split else "")
+        output = (f"{passed}/{len(records)} {kind} tests passed. First failure ({first.outcome.value}), "
+                  f"{first.name}:\n{_first_lines(first.message)}")
+    name = f"{t.id} {t.title}" + (f" ({kind} tests)" if split else "")
     return {
         "name": name,
-        "number": t["id"],
+        "number": t.id,
         "score": _num(share * passed),
         "max_score": _num(share * len(records)),
         "status": "passed" if not failing else "failed",
-        "output": output + (f"\nRun locally: make test A={a['assignment']} T={t['id']} V=1" if kind == "public" else ""),
+        "output": output + (f"\nRun locally: make test A={a.assignment} T={t.id} V=1" if kind == "public" else ""),
         "visibility": "visible" if kind == "public" else "after_published",
     }
 
 
-def gradescope_tests(assignment: dict[str, Any]) -> list[dict[str, Any]]:
+def gradescope_tests(assignment: AssignmentResult) -> list[dict[str, Any]]:
     """Gradescope entries of one scored assignment: per task, public and (when graded) hidden."""
-    out = []
-    for t in assignment["tasks"]:
-        recs = t["tests"]
+    out: list[dict[str, Any]] = []
+    for t in assignment.tasks:
+        recs = t.tests
         if not recs:
-            out.append({"name": f"{t['id']} {t['title']}", "number": t["id"], "score": 0,
-                        "max_score": _num(t["points"]), "status": "failed",
+            out.append({"name": f"{t.id} {t.title}", "number": t.id, "score": 0,
+                        "max_score": _num(t.points), "status": "failed",
                         "output": "no tests ran for this task", "visibility": "visible"})
             continue
-        share = t["points"] / len(recs)
-        public = [r for r in recs if not r["hidden"]]
-        hidden = [r for r in recs if r["hidden"]]
+        share = t.points / len(recs)
+        public = [r for r in recs if not r.hidden]
+        hidden = [r for r in recs if r.hidden]
         split = bool(public) and bool(hidden)
         for kind, group in (("public", public), ("hidden", hidden)):
             if group:
@@ -153,20 +154,20 @@ def gradescope_tests(assignment: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def gradescope_result(results: dict[str, Any]) -> dict[str, Any]:
-    tests = [e for a in results["assignments"] for e in gradescope_tests(a)]
-    score = sum(a["score"] for a in results["assignments"])
-    seconds = sum(r["duration"] for a in results["assignments"] for t in a["tasks"] for r in t["tests"])
-    lines = [f"Assignment {a['assignment']} · {a['title']}: {fmt_points(a['score'])} / {fmt_points(a['max_score'])}"
-             for a in results["assignments"]]
+def gradescope_result(results: RunResult) -> dict[str, Any]:
+    tests = [e for a in results.assignments for e in gradescope_tests(a)]
+    score = sum(a.score for a in results.assignments)
+    seconds = sum(r.duration for r in results.records())
+    lines = [f"Assignment {a.assignment} · {a.title}: {fmt_points(a.score)} / {fmt_points(a.max_score)}"
+             for a in results.assignments]
     lines.append("Graded with the hidden tests too; their results appear once grades are published."
-                 if results.get("hidden") else "Graded with the public tests only.")
-    lines += [f"Problem with the tests: {p}" for p in results.get("problems", [])]
+                 if results.hidden else "Graded with the public tests only.")
+    lines += [f"Problem with the tests: {p}" for p in results.problems]
     return {"score": _num(score), "execution_time": round(seconds, 3), "output": "\n".join(lines),
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
-def render_gradescope(results: dict[str, Any]) -> str:
+def render_gradescope(results: RunResult) -> str:
     return json.dumps(gradescope_result(results), indent=2)
 
 

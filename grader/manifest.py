@@ -35,6 +35,11 @@ FOLDER_RE = re.compile(r"^(\d\d)-([a-z0-9_]+)$")
 TASK_RE = re.compile(r"^(\d\d)\.(\d+)$")
 
 
+def tests_dir_name(slug: str) -> str:
+    """``03-linear`` -> ``a03_linear``, the folder of an assignment's tests."""
+    return "a" + slug.replace("-", "_")
+
+
 class ManifestError(UsageError):
     """A manifest that cannot be read or breaks a rule; the message names the file and the key."""
 
@@ -45,6 +50,9 @@ class Task:
     title: str
     points: float
     covers: tuple[Covered, ...]
+    #: library files graded from the reference while this task is judged (principle 4: a block's
+    #: wiring is judged on reference layers), e.g. ``("nn/conv.py", "nn/batchnorm.py")``
+    uses_reference: tuple[str, ...] = ()
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -69,7 +77,7 @@ class Assignment:
     @property
     def tests_dir(self) -> Path:
         """``tests/aNN_topic``: the public tests (``hidden/`` inside holds the hidden ones)."""
-        return TESTS / ("a" + self.slug.replace("-", "_"))
+        return TESTS / tests_dir_name(self.slug)
 
     @property
     def max_points(self) -> float:
@@ -134,10 +142,16 @@ def load(folder: Path) -> Assignment:
                 raise _fail(path, f"{where}: {name!r} is already covered by task {seen_names[c.dotted]}")
             seen_names[c.dotted] = tid
             parsed.append(c)
-        unknown = set(raw) - {"id", "title", "points", "covers"}
+        uses = raw.get("uses_reference", [])
+        if not isinstance(uses, list) or not all(isinstance(u, str) and u.endswith(".py") for u in uses):
+            raise _fail(path, f"{where}: uses_reference must be a list of library files like 'nn/conv.py'")
+        own = set(c.path for c in parsed) & set(uses)
+        if own:
+            raise _fail(path, f"{where}: uses_reference lists {sorted(own)}, which this task covers itself")
+        unknown = set(raw) - {"id", "title", "points", "covers", "uses_reference"}
         if unknown:
             raise _fail(path, f"{where}: unknown key(s) {sorted(unknown)}")
-        tasks.append(Task(tid, title.strip(), float(points), tuple(parsed)))
+        tasks.append(Task(tid, title.strip(), float(points), tuple(parsed), tuple(uses)))
     if not tasks:
         raise _fail(path, "lists no tasks")
     return Assignment(data["id"], folder.name, data["title"], data.get("summary", ""), folder, tuple(tasks))

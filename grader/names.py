@@ -132,10 +132,11 @@ def place_uploads(uploads: Iterable[str], known: Iterable[str]) -> tuple[dict[st
             continue
         placed[up] = target
     seen: dict[str, str] = {}
+    clashing: set[str] = set()
     for up, target in sorted(placed.items()):
         if target in seen:
             problems.append(UploadProblem(up, f"{up} and {seen[target]} both land on {target}; upload one of them"))
+            clashing |= {up, seen[target]}
         else:
             seen[target] = up
-    clashes = {p.upload for p in problems}
-    return {u: t for u, t in placed.items() if u not in clashes and seen.get(t) == u}, problems
+    return {u: t for u, t in placed.items() if u not in clashing}, problems

@@ -11,13 +11,32 @@ from __future__ import annotations
 import re
 import traceback
 from dataclasses import asdict, dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from .paths import rel
 
+class State(str, Enum):
+    """The state of a test, or of a task (the worst state among its tests). Values are what students read."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_STARTED = "not started"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    CRASH = "crash"
+    SKIPPED = "skipped"
+    NO_TESTS = "no tests"      # a task with no test collected (a defect of the course, not of the student)
+    NOT_RUN = "not run"        # a task left out of this run (``T=03.2`` runs one task)
+
+    def __str__(self) -> str:
+        return self.value
+
+
 PASSED, FAILED, NOT_STARTED, ERROR, TIMEOUT, CRASH, SKIPPED = (
-    "passed", "failed", "not started", "error", "timeout", "crash", "skipped")
+    State.PASSED, State.FAILED, State.NOT_STARTED, State.ERROR, State.TIMEOUT, State.CRASH, State.SKIPPED)
+NO_TESTS, NOT_RUN = State.NO_TESTS, State.NOT_RUN
 #: Worst first: a task's state is the worst state among its tests (passed only if all passed).
 SEVERITY = (TIMEOUT, CRASH, ERROR, FAILED, NOT_STARTED, PASSED)
 
@@ -32,14 +51,23 @@ class TestRecord:
     name: str
     task: str
     hidden: bool
-    outcome: str
+    outcome: State
     message: str = ""
     duration: float = 0.0
     file: str = ""
     line: int = 0
 
+    def __post_init__(self) -> None:
+        self.outcome = State(self.outcome)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["outcome"] = self.outcome.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TestRecord":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
 def _frame_in(tb: Any, folder: Path | None) -> traceback.FrameSummary | None:
@@ -88,7 +116,7 @@ def error_hint(exc: BaseException) -> str:
     return ""
 
 
-def classify(excinfo: Any, impl_folder: Path | None) -> tuple[str, str]:
+def classify(excinfo: Any, impl_folder: Path | None) -> tuple[State, str]:
     """``(outcome, message)`` for a test that raised ``excinfo`` (a pytest ``ExceptionInfo``)."""
     exc = excinfo.value
     if isinstance(exc, TaskTimedOut):

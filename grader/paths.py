@@ -8,6 +8,7 @@ ASSIGNMENTS = ROOT / "assignments"
 TESTS = ROOT / "tests"
 STARTER = ROOT / "starter"
 REFERENCE = ROOT / "reference"
+GRADER = ROOT / "grader"
 
 
 def rel(path: Path | str) -> str:

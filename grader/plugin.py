@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 import pytest
 
+from . import device as device_mod
 from . import manifest
 from .errors import UsageError
 from .impl import Impl, resolve_impl
 from .outcome import PASSED, SKIPPED, TIMEOUT, TaskTimedOut, TestRecord, classify
 from .paths import REFERENCE, TESTS
+from .results import RunResult
 from .scoring import score
 from .seeds import seed_for
 
-RESULTS_KEY = pytest.StashKey[dict]()
+RESULTS_KEY = pytest.StashKey[RunResult]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,9 +68,9 @@ class GraderState:
             rel = path.resolve().relative_to(TESTS.resolve())
         except ValueError:
             return None
-        for a in manifest.all_assignments():
-            if rel.parts and a.tests_dir.name == rel.parts[0]:
-                return a
+        for folder in manifest.folders():   # load only the manifest of the assignment that owns the test
+            if rel.parts and manifest.tests_dir_name(folder.name) == rel.parts[0]:
+                return manifest.load(folder)
         return None
 
 
@@ -138,6 +140,15 @@ def ref() -> Impl:
     return Impl(REFERENCE, alias="reference")
 
 
+@pytest.fixture(params=device_mod.DEVICES)
+def device(request: pytest.FixtureRequest) -> device_mod.Device:
+    """The array backend: NumPy, and CuPy where ``cupy.cuda.is_available()`` (skipped, with its reason, elsewhere)."""
+    try:
+        return device_mod.make(request.param)
+    except RuntimeError as exc:
+        pytest.skip(f"{request.param}: {exc}")
+
+
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A NumPy generator seeded from the test's id: the same inputs on every run and machine."""
@@ -182,13 +193,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def results(config: pytest.Config) -> dict[str, Any]:
+def results(config: pytest.Config) -> RunResult:
     """Scored results of every assignment that had tests collected in this run."""
     state = _state(config)
-    out = {"impl": state.impl.label, "hidden": state.hidden, "problems": list(state.problems), "assignments": []}
+    out = RunResult(state.impl.label, state.hidden, list(state.problems))
+    only = list(config.getoption("grader_task"))
     for a in sorted(state.assignments.values(), key=lambda a: a.id):
         recs = [r for r in state.records.values() if r.task.split(".")[0] == a.id]
-        out["assignments"].append(score(a, recs, state.impl.label))
+        out.assignments.append(score(a, recs, state.impl.label, only=only))
     return out
 
 
@@ -201,4 +213,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config.stash[RESULTS_KEY] = res
     path = config.getoption("grader_json")
     if path:
-        Path(path).write_text(json.dumps(res, indent=2), encoding="utf-8")
+        Path(path).write_text(json.dumps(res.to_dict(), indent=2), encoding="utf-8")

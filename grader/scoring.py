@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Iterable
 
-from .manifest import Assignment
-from .outcome import NOT_STARTED, PASSED, SEVERITY, SKIPPED, TestRecord
+from .manifest import Assignment, Task
+from .outcome import NO_TESTS, NOT_RUN, NOT_STARTED, PASSED, SEVERITY, SKIPPED, State, TestRecord
+from .results import AssignmentResult, TaskResult
 
 
-def task_state(outcomes: list[str]) -> str:
+def task_state(outcomes: list[State]) -> State:
     """The worst outcome among a task's tests; ``passed`` only when every test passed."""
     if not outcomes:
-        return "no tests"
+        return NO_TESTS
     if all(o == PASSED for o in outcomes):
         return PASSED
     for state in SEVERITY:
@@ -25,22 +26,35 @@ def _informative(r: TestRecord) -> tuple[bool, bool, bool]:
     return (r.message.startswith("not run:"), "hint:" not in r.message, r.hidden)
 
 
-def _not_started_reason(task: Any, failing: list[TestRecord], impl_label: str) -> str:
-    """"fill in X in starter/m.py", noting another task whose stub its tests reach first."""
-    where = ", ".join(c.where(impl_label or "starter") for c in task.covers)
+def not_started_reason(task: Task, failing: list[TestRecord], impl_label: str) -> str:
+    """"fill in X, Y (starter/nn/m.py)", noting another task whose stub its tests reach first."""
+    label = (impl_label or "starter").rstrip("/")
+    by_file: dict[str, list[str]] = {}
+    for c in task.covers:
+        by_file.setdefault(c.path, []).append(c.qualname)
+    where = "; ".join(f"{', '.join(names)} ({label}/{path})" for path, names in by_file.items())
     others = sorted({m.group(1) for r in failing if (m := re.match(r"Task (\d\d\.\d+):", r.message))} - {task.id})
     also = f"; its tests also need task {', '.join(others)}" if others else ""
     return f"not started: fill in {where}{also}"
 
 
-def score(assignment: Assignment, records: Iterable[TestRecord], impl_label: str = "") -> dict[str, Any]:
-    """The result of one assignment: tasks with state and points earned, and the total."""
+def score(assignment: Assignment, records: Iterable[TestRecord], impl_label: str = "",
+          only: Iterable[str] = ()) -> AssignmentResult:
+    """The result of one assignment: tasks with state and points earned, and the total.
+
+    ``only``: the tasks this run was limited to (``T=03.2``); the others read "not run" and
+    earn nothing, and the total counts only what ran.
+    """
+    chosen = set(only)
     by_task: dict[str, list[TestRecord]] = {t.id: [] for t in assignment.tasks}
     for r in records:
         if r.task in by_task and r.outcome != SKIPPED:
             by_task[r.task].append(r)
     tasks = []
     for t in assignment.tasks:
+        if chosen and t.id not in chosen:
+            tasks.append(TaskResult(t.id, t.title, t.points, 0.0, NOT_RUN, 0, 0, "not run: left out with T="))
+            continue
         recs = by_task[t.id]
         share = t.points / len(recs) if recs else 0.0
         earned = round(sum(share for r in recs if r.outcome == PASSED), 6)
@@ -49,13 +63,10 @@ def score(assignment: Assignment, records: Iterable[TestRecord], impl_label: str
         first = failing[0] if failing else None
         reason = f"{first.name}: {first.message}" if first else ""
         if state == NOT_STARTED:
-            reason = _not_started_reason(t, failing, impl_label)
-        tasks.append({
-            "id": t.id, "title": t.title, "points": t.points, "earned": earned, "state": state,
-            "passed": sum(r.outcome == PASSED for r in recs), "total": len(recs),
-            "reason": reason,
-            "tests": [r.to_dict() for r in recs],
-        })
-    earned_total = round(sum(t["earned"] for t in tasks), 6)
-    return {"assignment": assignment.id, "slug": assignment.slug, "title": assignment.title, "impl": impl_label,
-            "score": earned_total, "max_score": assignment.max_points, "tasks": tasks}
+            reason = not_started_reason(t, failing, impl_label)
+        tasks.append(TaskResult(t.id, t.title, t.points, earned, state,
+                                sum(r.outcome == PASSED for r in recs), len(recs), reason, recs))
+    earned_total = round(sum(t.earned for t in tasks), 6)
+    max_score = sum(t.points for t in tasks if t.ran) if chosen else assignment.max_points
+    return AssignmentResult(assignment.id, assignment.slug, assignment.title, impl_label, earned_total,
+                            max_score, tasks)

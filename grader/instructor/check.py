@@ -24,17 +24,19 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .. import manifest
 from ..errors import UsageError
+from ..outcome import NOT_STARTED, PASSED
+from ..results import RunResult
 from ..paths import ROOT, TESTS
-from . import handouts, leaks, mutants, notebooks, strip, workflows
+from . import handouts, layering, leaks, mutants, notebooks, strip, workflows
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
 
 
-def _grader_json(args: list[str], timeout: int = 1800) -> tuple[dict[str, Any] | None, str]:
+def _grader_json(args: list[str], timeout: int = 1800) -> tuple[RunResult | None, str]:
     """Run ``python -m grader test ... --format json`` in a child and return its results (or why not)."""
     with tempfile.TemporaryDirectory(prefix="nnott-check-") as tmp:
         out = Path(tmp) / "out.json"
@@ -43,7 +45,7 @@ def _grader_json(args: list[str], timeout: int = 1800) -> tuple[dict[str, Any] |
                               env={**os.environ, "NO_COLOR": "1"})
         if not out.is_file():
             return None, (proc.stderr or proc.stdout).strip()[-2000:]
-        return json.loads(out.read_text(encoding="utf-8")), ""
+        return RunResult.from_dict(json.loads(out.read_text(encoding="utf-8"))), ""
 
 
 class Checklist:
@@ -85,7 +87,7 @@ def manifests_and_sync() -> tuple[list[str], str]:
     return problems, f"{len(assignments)} assignments, {tasks} tasks, {points:g} points"
 
 
-def _pair_runs() -> tuple[dict | None, dict | None, str]:
+def _pair_runs() -> tuple[RunResult | None, RunResult | None, str]:
     with ThreadPoolExecutor(2) as pool:
         ref = pool.submit(_grader_json, ["all", "--impl", "reference", "--hidden"])
         stub = pool.submit(_grader_json, ["all", "--impl", "starter", "--hidden"])
@@ -95,9 +97,9 @@ def _pair_runs() -> tuple[dict | None, dict | None, str]:
 
 def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str]]]]:
     """Three checklist items over one pair of runs (reference and starter, in parallel, on demand)."""
-    cache: list[tuple[dict | None, dict | None, str]] = []
+    cache: list[tuple[RunResult | None, RunResult | None, str]] = []
 
-    def runs() -> tuple[dict | None, dict | None, str]:
+    def runs() -> tuple[RunResult | None, RunResult | None, str]:
         if not cache:
             cache.append(_pair_runs())
         return cache[0]
@@ -106,13 +108,12 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
         ref, _, err = runs()
         if ref is None:
             return [f"the reference run did not finish: {err}"], ""
-        problems = list(ref["problems"])
-        for a in ref["assignments"]:
-            for t in a["tasks"]:
-                for r in t["tests"]:
-                    if r["outcome"] != "passed":
-                        problems.append(f"{r['nodeid']}: {r['outcome']} on the reference: {r['message'].splitlines()[0] if r['message'] else ''}")
-        summary = ", ".join(f"{a['assignment']}: {a['score']:g}/{a['max_score']:g}" for a in ref["assignments"])
+        problems = list(ref.problems)
+        for r in ref.records():
+            if r.outcome != PASSED:
+                first = r.message.splitlines()[0] if r.message else ""
+                problems.append(f"{r.nodeid}: {r.outcome.value} on the reference: {first}")
+        summary = ", ".join(f"{a.assignment}: {a.score:g}/{a.max_score:g}" for a in ref.assignments)
         return problems, summary
 
     def stub_zero() -> tuple[list[str], str]:
@@ -121,14 +122,14 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
             return [f"the starter run did not finish: {err}"], ""
         problems = []
         n = 0
-        for a in stub["assignments"]:
-            for t in a["tasks"]:
-                if t["state"] != "not started":
-                    problems.append(f"task {t['id']} reads {t['state']!r} on the unfilled starter, not 'not started'")
-                for r in t["tests"]:
+        for a in stub.assignments:
+            for t in a.tasks:
+                if t.state != NOT_STARTED:
+                    problems.append(f"task {t.id} reads {t.state.value!r} on the unfilled starter, not 'not started'")
+                for r in t.tests:
                     n += 1
-                    if r["outcome"] == "passed":
-                        problems.append(f"{r['nodeid']} passes on the unfilled starter: it cannot tell a stub "
+                    if r.outcome == PASSED:
+                        problems.append(f"{r.nodeid} passes on the unfilled starter: it cannot tell a stub "
                                         f"from a solution")
         return problems, f"{n} graded tests, none passes, every task 'not started'"
 
@@ -137,26 +138,28 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
         if ref is None:
             return ["no reference run"], ""
         problems = []
-        for a in ref["assignments"]:
-            for t in a["tasks"]:
-                public = sum(not r["hidden"] for r in t["tests"])
-                hidden = sum(r["hidden"] for r in t["tests"])
+        for a in ref.assignments:
+            for t in a.tasks:
+                public = sum(not r.hidden for r in t.tests)
+                hidden = sum(r.hidden for r in t.tests)
                 if not public:
-                    problems.append(f"task {t['id']} has no public test")
+                    problems.append(f"task {t.id} has no public test")
                 if not hidden:
-                    problems.append(f"task {t['id']} has no hidden test")
-        seen = {a["assignment"] for a in ref["assignments"]}
+                    problems.append(f"task {t.id} has no hidden test")
+        seen = {a.assignment for a in ref.assignments}
         problems += [f"assignment {a.slug} has no tests" for a in manifest.all_assignments() if a.id not in seen]
-        total = sum(len(t["tests"]) for a in ref["assignments"] for t in a["tasks"])
-        return problems, f"{total} tests over {sum(len(a['tasks']) for a in ref['assignments'])} tasks"
+        total = len(ref.records())
+        return problems, f"{total} tests over {sum(len(a.tasks) for a in ref.assignments)} tasks"
 
     return [("reference scores full marks (public + hidden)", ref_full),
             ("unfilled starter fails every graded test", stub_zero),
             ("every task has public and hidden tests", coverage)]
 
 
-def planted_mistakes() -> tuple[list[str], str]:
-    ms = [m for a in manifest.all_assignments() for m in mutants.load(a)]
+def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None) -> tuple[list[str], str]:
+    """Grade a copy of the reference with each planted mistake of ``assignments`` (default: all)."""
+    chosen = manifest.all_assignments() if assignments is None else assignments
+    ms = [m for a in chosen for m in mutants.load(a)]
 
     def one(m: mutants.Mutant) -> list[str]:
         with mutants.scratch() as tmp:
@@ -164,7 +167,7 @@ def planted_mistakes() -> tuple[list[str], str]:
             res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden"])
         if res is None:
             return [f"mutant {m.name!r}: the run did not finish: {err}"]
-        return mutants.verdict(m, res["assignments"][0])
+        return mutants.verdict(m, res.assignments[0])
 
     with ThreadPoolExecutor(JOBS) as pool:
         problems = [p for ps in pool.map(one, ms) for p in ps]
@@ -187,6 +190,7 @@ def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODUL
     if not skip_own:
         c.item("project's own tests", own_tests)
     c.item("manifests load; starter/ and handout tables are in sync", manifests_and_sync)
+    c.item("imports flow downward (library tiers) and the grader has no import cycle", layering.check)
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from .. import manifest
-from ..cli import EXIT_FULL, EXIT_SHORT, exit_status
+from ..exits import EXIT_FULL, EXIT_SHORT, exit_status
 from ..errors import UsageError
 from ..report import FORMATS
 
@@ -121,6 +121,42 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return run_checks(skip_own=ns.skip_own_tests, node_modules=Path(ns.node_modules))
 
 
+def cmd_mutants(ns: argparse.Namespace) -> int:
+    from .check import planted_mistakes
+    chosen = [manifest.resolve(a) for a in ns.assignment] or None
+    problems, summary = planted_mistakes(chosen)
+    for p in problems:
+        print(f"  {p}")
+    print(f"planted mistakes: {summary}")
+    return EXIT_FULL if not problems else EXIT_SHORT
+
+
+def cmd_place_uploads(ns: argparse.Namespace) -> int:
+    """Lay uploaded files over a copy of the course's starter, each placed by :func:`grader.names.place_uploads`."""
+    import shutil
+    from pathlib import Path
+
+    from ..names import library_files, place_uploads
+    uploaded, starter, out = Path(ns.uploaded), Path(ns.starter), Path(ns.out)
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out} is not empty; give a new folder for the assembled package")
+    ups = sorted(p.relative_to(uploaded).as_posix() for p in uploaded.rglob("*.py")
+                 if "__pycache__" not in p.parts)
+    placed, problems = place_uploads(ups, library_files(starter))
+    if problems:
+        print("Not graded: some uploaded files cannot be placed without a guess.")
+        for p in problems:
+            print(f"  {p.message}")
+        return EXIT_SHORT
+    if not placed:
+        raise UsageError(f"none of the uploaded files ({', '.join(ups) or 'no .py file'}) is a file of the library")
+    shutil.copytree(starter, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    for up, target in sorted(placed.items()):
+        shutil.copyfile(uploaded / up, out / target)
+        print(f"  {up} -> starter/{target}")
+    return EXIT_FULL
+
+
 def register(sub: Any) -> None:
     from .workflows import NODE_MODULES
     s = sub.add_parser("starter", help="regenerate starter/ from reference/ (instructor)")
@@ -167,6 +203,16 @@ def register(sub: Any) -> None:
     ac.add_argument("--assignment", action="append", default=[], help="grade only this assignment in the "
                                                                        "workflow (repeatable; default: all)")
     ac.set_defaults(func=cmd_act)
+
+    pu = sub.add_parser("place-uploads", help="lay uploaded files over the course's starter (Gradescope)")
+    pu.add_argument("uploaded", help="the folder of uploaded files")
+    pu.add_argument("starter", help="the course's starter/ folder")
+    pu.add_argument("out", help="where the assembled package goes (a new folder)")
+    pu.set_defaults(func=cmd_place_uploads)
+
+    mu = sub.add_parser("mutants", help="grade every planted mistake of mutants.toml (instructor)")
+    mu.add_argument("assignment", nargs="*", help="only these assignments (default: all)")
+    mu.set_defaults(func=cmd_mutants)
 
     c = sub.add_parser("check", help="prove the course is sound (instructor)")
     c.add_argument("--skip-own-tests", action="store_true", help="skip the project's own tests")

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 from ..errors import UsageError
 from ..manifest import Assignment
+from ..outcome import PASSED
+from ..results import AssignmentResult, RunResult
 from ..paths import rel
 from ..report import fmt_points
 
@@ -37,7 +39,7 @@ class Row:
     max_score: float = 0.0
     status: str = GRADED
     reason: str = ""
-    results: dict[str, Any] | None = None
+    results: RunResult | None = None
 
     def as_csv(self, task_ids: list[str]) -> list[str]:
         return ([self.student, self.assignment] + [fmt_points(self.points.get(t, 0.0)) for t in task_ids]
@@ -71,12 +73,12 @@ def _zero(assignment: Assignment, student: str, status: str, reason: str) -> Row
                status, reason)
 
 
-def _lost(result: dict[str, Any]) -> str:
-    parts = [f"{t['id']} {t['state']}" for t in result["tasks"] if t["state"] != "passed"]
+def _lost(result: AssignmentResult) -> str:
+    parts = [f"{t.id} {t.state.value}" for t in result.tasks if t.state != PASSED]
     return "; ".join(parts)
 
 
-def grade_one(assignment: Assignment, path: Path, grade: Callable[..., dict[str, Any]], *,
+def grade_one(assignment: Assignment, path: Path, grade: Callable[..., RunResult], *,
               hidden: bool = True, timeout: float | None = None) -> Row:
     """One student's row. Never raises: every failure becomes a 0-point row with its reason."""
     student = path.name
@@ -92,20 +94,20 @@ def grade_one(assignment: Assignment, path: Path, grade: Callable[..., dict[str,
         return _zero(assignment, student, MISSING, "missing: no starter/ package (expected starter/__init__.py)")
     try:
         results = grade(assignment, path, hidden=hidden, timeout=timeout)
-        result = results["assignments"][0]
+        result = results.assignments[0]
     except UsageError as exc:
         return _zero(assignment, student, ERROR, f"not graded: {exc}")
     except Exception as exc:  # noqa: BLE001 - one submission must never stop the run
         return _zero(assignment, student, ERROR, f"not graded: {type(exc).__name__}: {exc}")
-    row = Row(student, assignment.id, {t["id"]: float(t["earned"]) for t in result["tasks"]},
-              float(result["score"]), float(result["max_score"]), GRADED, _lost(result), results)
-    if results.get("problems"):
-        row.reason = "; ".join([row.reason] + results["problems"]).strip("; ")
+    row = Row(student, assignment.id, {t.id: float(t.earned) for t in result.tasks},
+              float(result.score), float(result.max_score), GRADED, _lost(result), results)
+    if results.problems:
+        row.reason = "; ".join([row.reason] + results.problems).strip("; ")
     return row
 
 
 def grade_folder(assignment: Assignment, folder: Path, *, hidden: bool = True, timeout: float | None = None,
-                 jobs: int = 1, grade: Callable[..., dict[str, Any]] | None = None,
+                 jobs: int = 1, grade: Callable[..., RunResult] | None = None,
                  roster: list[str] | None = None, progress: bool = True) -> list[Row]:
     """A row per subfolder of ``folder`` (and per roster name without one), in name order."""
     if grade is None:
@@ -169,7 +171,7 @@ def table(assignment: Assignment, rows: list[Row], csv_path: Path | None = None)
 def to_json(assignment: Assignment, rows: list[Row]) -> str:
     return json.dumps({"assignment": assignment.id, "submissions": [
         {"student": r.student, "status": r.status, "reason": r.reason, "points": r.points, "total": r.total,
-         "max_score": r.max_score, "results": r.results} for r in rows]}, indent=2)
+         "max_score": r.max_score, "results": r.results.to_dict() if r.results else None} for r in rows]}, indent=2)
 
 
 def default_csv_path(folder: Path, assignment: Assignment) -> Path:

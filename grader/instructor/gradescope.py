@@ -32,7 +32,6 @@ from ..deps import requirements
 from ..manifest import Assignment
 from ..paths import REFERENCE, ROOT, TESTS, rel
 from .release import Plan, _copy_tree, _fill, add_starter
-from .strip import regions, sources
 
 DIST = ROOT / "dist" / "gradescope"
 TEMPLATES = Path(__file__).resolve().parent / "gradescope_templates"
@@ -71,10 +70,8 @@ def course_files() -> Plan:
 
 
 def student_files(a: Assignment) -> list[str]:
-    """The starter files holding this assignment's tasks (``linear.py``, ...), for telling students what to upload."""
-    ids = {t.id for t in a.tasks}
-    return [src.name for src in sources(REFERENCE)
-            if any(r.task is not None and r.task.id in ids for r in regions(src))]
+    """The library files holding this assignment's tasks (``nn/linear.py``, ...), for telling students what to upload."""
+    return sorted({path for t in a.tasks for path in t.files})
 
 
 def requirements_txt() -> str:

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..results import AssignmentResult
+
 from ..errors import UsageError
 from ..manifest import Assignment, tomllib
 from ..paths import REFERENCE
@@ -74,14 +76,14 @@ def materialise(m: Mutant, into: Path) -> Path:
     return into
 
 
-def verdict(m: Mutant, result: dict) -> list[str]:
+def verdict(m: Mutant, result: AssignmentResult) -> list[str]:
     """What is wrong with the grading of a mutant (empty when it was caught as it should be)."""
     problems = []
-    lost = {t["id"] for t in result["tasks"] if t["earned"] < t["points"] - 1e-9}
+    lost = {t.id for t in result.tasks if not t.full}
     if lost != set(m.fails):
         problems.append(f"mutant {m.name!r}: expected exactly {sorted(m.fails)} to lose points, got {sorted(lost)}")
     if m.hint:
-        text = "\n".join(r["message"] for t in result["tasks"] if t["id"] in m.fails for r in t["tests"])
+        text = "\n".join(r.message for t in result.tasks if t.id in m.fails for r in t.tests)
         if m.hint.lower() not in text.lower():
             problems.append(f"mutant {m.name!r}: no message of {sorted(m.fails)} says {m.hint!r}")
     return problems

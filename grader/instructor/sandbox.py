@@ -19,6 +19,7 @@ from typing import Any
 from ..impl import resolve_impl
 from ..manifest import Assignment
 from ..outcome import CRASH, TestRecord
+from ..results import RunResult
 from ..paths import ROOT, rel
 from ..scoring import score
 
@@ -51,13 +52,13 @@ def _read_stream(path: Path) -> tuple[dict[str, TestRecord], list[str]]:
             started.append(ev["nodeid"])
         elif ev.get("event") == "end":
             ev.pop("event")
-            ended[ev["nodeid"]] = TestRecord(**ev)
+            ended[ev["nodeid"]] = TestRecord.from_dict(ev)
     return ended, started
 
 
 def grade_submission(assignment: Assignment, submission: str | Path, *, hidden: bool = True,
                      timeout: float | None = None, mem_mb: int = MEM_LIMIT_MB,
-                     wall_s: int = WALL_LIMIT_S) -> dict[str, Any]:
+                     wall_s: int = WALL_LIMIT_S) -> RunResult:
     """Grade ``submission`` (a folder holding ``starter/``) on ``assignment`` in sandboxed children."""
     pkg = resolve_impl(str(submission))
     records: dict[str, TestRecord] = {}
@@ -94,8 +95,7 @@ def grade_submission(assignment: Assignment, submission: str | Path, *, hidden: 
                                          "/hidden/" in nodeid, CRASH,
                                          f"the process running this test died ({detail[0]}); "
                                          f"memory limit {mem_mb} MiB")
-    return {"impl": rel(pkg), "hidden": hidden, "problems": problems,
-            "assignments": [score(assignment, records.values(), rel(pkg))]}
+    return RunResult(rel(pkg), hidden, problems, [score(assignment, records.values(), rel(pkg))])
 
 
 def _task_from_ids(nodeid: str, assignment: Assignment, fallback: str) -> str:

@@ -49,7 +49,7 @@ def test_reference_exits_zero(tmp_path):
 
 
 def test_syntax_error_costs_only_the_tasks_of_that_module(reference_copy, tmp_path):
-    sub = reference_copy(edits={"relu.py": [("return get_array_module(x).maximum(x, 0)", "return x +* 1")]})
+    sub = reference_copy(edits={"nn/relu.py": [("return get_array_module(x).maximum(x, 0)", "return x +* 1")]})
     out = tmp_path / "r.json"
     grader("test", "03", "--impl", str(sub), "--format", "json", "--out", str(out))
     tasks = results(None, out)
@@ -59,8 +59,8 @@ def test_syntax_error_costs_only_the_tasks_of_that_module(reference_copy, tmp_pa
 
 
 def test_forbidden_import_is_refused(reference_copy, tmp_path):
-    sub = reference_copy(edits={"two_layer.py": [("from .backend import get_array_module",
-                                                  "from .backend import get_array_module\nimport torch")]})
+    sub = reference_copy(edits={"nn/two_layer.py": [("from ..backend import get_array_module",
+                                                  "from ..backend import get_array_module\nimport torch")]})
     out = tmp_path / "r.json"
     grader("test", "03", "--impl", str(sub), "--format", "json", "--out", str(out))
     tasks = results(None, out)
@@ -69,7 +69,7 @@ def test_forbidden_import_is_refused(reference_copy, tmp_path):
 
 
 def test_grade_transposed_dw_says_transposed(reference_copy):
-    sub = reference_copy(edits={"linear.py": [("self.W.grad += g2.T @ x2", "self.W.grad += x2.T @ g2")]})
+    sub = reference_copy(edits={"nn/linear.py": [("self.W.grad += g2.T @ x2", "self.W.grad += x2.T @ g2")]})
     p = grader("grade", "03", str(sub), "--format", "json")
     tasks = {t["id"]: t for t in json.loads(p.stdout)["assignments"][0]["tasks"]}
     assert [k for k, t in tasks.items() if t["state"] != "passed"] == ["03.2"]
@@ -77,7 +77,7 @@ def test_grade_transposed_dw_says_transposed(reference_copy):
 
 
 def test_grade_db_mean_says_scaled_by_one_over_n(reference_copy):
-    sub = reference_copy(edits={"linear.py": [("g2.sum(axis=0)", "g2.mean(axis=0)")]})
+    sub = reference_copy(edits={"nn/linear.py": [("g2.sum(axis=0)", "g2.mean(axis=0)")]})
     p = grader("grade", "03", str(sub), "--format", "json")
     tasks = {t["id"]: t for t in json.loads(p.stdout)["assignments"][0]["tasks"]}
     assert [k for k, t in tasks.items() if t["state"] != "passed"] == ["03.2"]
@@ -86,8 +86,8 @@ def test_grade_db_mean_says_scaled_by_one_over_n(reference_copy):
 
 def test_grade_not_started_and_infinite_loop_cost_only_their_tasks(reference_copy):
     sub = reference_copy(edits={
-        "relu.py": [("        return grad_out * self._mask", "        while True:\n            pass")],
-        "two_layer.py": [("    xp = get_array_module(x)\n    W1", "    raise NotImplementedError('Task 03.4: x')\n    xp = get_array_module(x)\n    W1")],
+        "nn/relu.py": [("        return grad_out * self._mask", "        while True:\n            pass")],
+        "nn/two_layer.py": [("    xp = get_array_module(x)\n    W1", "    raise NotImplementedError('Task 03.4: x')\n    xp = get_array_module(x)\n    W1")],
     })
     p = grader("grade", "03", str(sub), "--format", "json", "--timeout", "2")
     res = json.loads(p.stdout)["assignments"][0]
@@ -98,7 +98,7 @@ def test_grade_not_started_and_infinite_loop_cost_only_their_tasks(reference_cop
 
 
 def test_grade_survives_a_crash(reference_copy):
-    sub = reference_copy(edits={"two_layer.py": [("    xp = get_array_module(x)\n    W1", "    import os; os._exit(3)\n    xp = get_array_module(x)\n    W1")]})
+    sub = reference_copy(edits={"nn/two_layer.py": [("    xp = get_array_module(x)\n    W1", "    import os; os._exit(3)\n    xp = get_array_module(x)\n    W1")]})
     p = grader("grade", "03", str(sub), "--format", "json", "--public-only")
     tasks = {t["id"]: t for t in json.loads(p.stdout)["assignments"][0]["tasks"]}
     assert tasks["03.4"]["state"] == "crash" and tasks["03.4"]["earned"] == 0

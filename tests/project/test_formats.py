@@ -8,17 +8,19 @@ import pytest
 
 from grader.formats import classroom_error, classroom_result, gradescope_result
 from grader.manifest import Assignment, Task
+from grader.names import parse
 from grader.outcome import TestRecord as Record
 from grader.paths import ROOT
 from grader.report import FORMATS
+from grader.results import RunResult
 from grader.scoring import score
 
 pytestmark = pytest.mark.timeout(300)
 
 A = Assignment("09", "09-x", "Things", "", ROOT, (
-    Task("09.1", "one", 10, ("m.f",)),
-    Task("09.2", "two", 6, ("m.g",)),
-    Task("09.3", "three", 4, ("m.h",)),
+    Task("09.1", "one", 10, (parse("m.py::f"),)),
+    Task("09.2", "two", 6, (parse("m.py::g"),)),
+    Task("09.3", "three", 4, (parse("m.py::h"),)),
 ))
 
 CLASSROOM_TEST_KEYS = {"name", "status", "score", "message", "test_code", "filename", "line_no", "duration"}
@@ -30,7 +32,7 @@ def rec(task, outcome, n, hidden=False, msg="", line=7):
 
 
 def results(records, hidden=True, problems=()):
-    return {"impl": "starter", "hidden": hidden, "problems": list(problems), "assignments": [score(A, records, "starter")]}
+    return RunResult("starter", hidden, list(problems), [score(A, records, "starter")])
 
 
 MIXED = [

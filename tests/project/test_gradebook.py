@@ -26,7 +26,7 @@ def submissions(tmp_path_factory):
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(REFERENCE, root / "alice" / "starter", ignore=ignore)
     shutil.copytree(REFERENCE, root / "bob" / "starter", ignore=ignore)
-    shutil.copyfile(STARTER / "gradient_check.py", root / "bob" / "starter" / "gradient_check.py")
+    shutil.copyfile(STARTER / "nn" / "gradient_check.py", root / "bob" / "starter" / "nn" / "gradient_check.py")
     (root / "carol").mkdir()
     (root / "carol" / "linear.py.zip").write_bytes(b"PK\x03\x04 not what was asked for")
     return root

@@ -37,7 +37,7 @@ def test_what_the_zip_holds(bundle: Path) -> None:
         names = set(infos)
         for required in ("setup.sh", "run_autograder", "requirements.txt", "course/pyproject.toml",
                          "course/grader/cli.py", "course/grader/instructor/sandbox.py",
-                         "course/reference/linear.py", "course/starter/linear.py", "course/starter/scalar/neuron.py",
+                         "course/reference/nn/linear.py", "course/starter/nn/linear.py", "course/starter/scalar/neuron.py",
                          "course/assignments/03-linear/manifest.toml",
                          "course/tests/a03_linear/hidden/test_03_2_linear_backward_hidden.py",
                          "course/tests/a02_autograd/conftest.py"):
@@ -131,7 +131,7 @@ def test_the_untouched_stubs_earn_nothing(bundle: Path, tmp_path: Path) -> None:
 
 @pytest.mark.timeout(600)
 def test_uploaded_files_alone_earn_their_tasks(bundle: Path, tmp_path: Path) -> None:
-    results, out = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "linear.py", sub / "linear.py"))
+    results, out = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "nn" / "linear.py", sub / "linear.py"))
     check_fields(results)
     linear = {t.id for t in A.tasks if t.modules == ("linear",)}
     assert linear == {"03.1", "03.2"}
@@ -151,6 +151,6 @@ def test_an_empty_submission_is_told_what_to_upload(bundle: Path, tmp_path: Path
 @pytest.mark.timeout(600)
 def test_a_grader_that_cannot_run_still_leaves_results(bundle: Path, tmp_path: Path) -> None:
     missing = str(tmp_path / "no-such-python")
-    results, _ = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "linear.py", sub), python=missing)
+    results, _ = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "nn" / "linear.py", sub), python=missing)
     assert results["score"] == 0 and results["tests"] == []
     assert "could not grade" in results["output"] and "no-such-python" in results["output"]

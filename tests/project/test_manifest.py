@@ -4,7 +4,7 @@ import pytest
 from grader import manifest
 from grader.errors import UsageError
 
-GOOD = 'id = "07"\ntitle = "T"\n[[tasks]]\nid = "07.1"\ntitle = "a"\npoints = 5\ncovers = ["m.f"]\n'
+GOOD = 'id = "07"\ntitle = "T"\n[[tasks]]\nid = "07.1"\ntitle = "a"\npoints = 5\ncovers = ["nn/m.py::f"]\n'
 
 
 def load(tmp_path, text, folder="07-opt"):
@@ -16,7 +16,9 @@ def load(tmp_path, text, folder="07-opt"):
 
 def test_good_manifest(tmp_path):
     a = load(tmp_path, GOOD)
-    assert a.id == "07" and a.max_points == 5 and a.tasks[0].modules == ("m",)
+    assert a.id == "07" and a.max_points == 5
+    assert a.tasks[0].modules == ("nn.m",) and a.tasks[0].files == ("nn/m.py",)
+    assert str(a.tasks[0].covers[0]) == "nn/m.py::f" and a.tasks[0].covers[0].dotted == "nn.m.f"
 
 
 @pytest.mark.parametrize("text,words", [
@@ -24,9 +26,14 @@ def test_good_manifest(tmp_path):
     ('title = "T"\ntasks = []\n', "'id'"),
     (GOOD.replace('id = "07.1"', 'id = "7.1"'), "must look like"),
     (GOOD.replace("points = 5", "points = -1"), "positive number"),
-    (GOOD.replace('covers = ["m.f"]', "covers = []"), "non-empty list"),
-    (GOOD.replace('covers = ["m.f"]', 'covers = ["f"]'), "module.name"),
-    (GOOD + '[[tasks]]\nid = "07.1"\ntitle = "b"\npoints = 1\ncovers = ["m.g"]\n', "listed twice"),
+    (GOOD.replace('covers = ["nn/m.py::f"]', "covers = []"), "non-empty list"),
+    (GOOD.replace('covers = ["nn/m.py::f"]', 'covers = ["f"]'), "path/file.py::Qualified.name"),
+    (GOOD.replace('covers = ["nn/m.py::f"]', 'covers = ["nn.m.f"]'), "no longer says its file"),
+    (GOOD.replace('covers = ["nn/m.py::f"]', 'covers = ["a/b/c/d.py::f"]'), "at most 3 levels"),
+    (GOOD.replace('covers = ["nn/m.py::f"]', 'covers = ["nn/m.py::f", "nn/m.py::f"]'), "already covered"),
+    (GOOD.replace('points = 5', 'points = 5\nuses_reference = ["nn/m.py"]'), "covers itself"),
+    (GOOD.replace('points = 5', 'points = 5\nuses_reference = "nn/conv.py"'), "list of library files"),
+    (GOOD + '[[tasks]]\nid = "07.1"\ntitle = "b"\npoints = 1\ncovers = ["nn/m.py::g"]\n', "listed twice"),
     (GOOD.replace('id = "07"', 'id = "08"'), "folder says"),
     (GOOD.replace('points = 5', 'points = 5\nbogus = 1'), "unknown key"),
 ])
