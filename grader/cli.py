@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import importlib.util
+import io
 import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import manifest
+from . import (
+    formats,  # noqa: F401  (registers the classroom and gradescope formats)
+    manifest,
+)
 from .errors import UsageError
 from .exits import EXIT_USAGE, exit_status
+from .outcome import PASSED
 from .paths import ROOT
-from .results import RunResult
 from .report import FORMATS, fmt_points
-from . import formats  # noqa: F401  (registers the classroom and gradescope formats)
-
+from .results import RunResult
 
 
 class _Collector:
@@ -65,6 +67,31 @@ def run_pytest(assignments: Sequence[manifest.Assignment], impl: str, *, hidden:
     return collector.results
 
 
+def add_advisory(results: RunResult, assignments: Sequence[manifest.Assignment], impl: str, *,
+                 hidden: bool = False, timeout: float | None = None) -> None:
+    """The zero-point line of each task judged on reference prerequisites: does it also work on the
+    student's own layers? One more run of just those tasks, with ``--grader-own-prereqs``."""
+    swapped = {t.id: t for a in assignments for t in a.tasks if t.uses_reference}
+    ran = {t.id for a in results.assignments for t in a.tasks if t.ran and t.id in swapped}
+    if not ran or impl == "reference":
+        return
+    own = run_pytest(assignments, impl, hidden=hidden, tasks=sorted(ran), timeout=timeout,
+                     extra=["--grader-own-prereqs"])
+    by_id = {t.id: t for a in own.assignments for t in a.tasks}
+    for a in results.assignments:
+        for t in a.tasks:
+            mine = by_id.get(t.id)
+            if t.id not in ran or mine is None:
+                continue
+            if mine.state == PASSED:
+                t.advisory = "your code also works on your own layers (it was graded on the reference's)."
+            elif t.state == PASSED:
+                first = (mine.reason.splitlines() or [""])[0]
+                layers = ", ".join(swapped[t.id].uses_reference)
+                t.advisory = (f"graded on the reference's {layers} it passes, but on your own layers it does not: "
+                              f"{first}")
+
+
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text + "\n", encoding="utf-8")
@@ -96,6 +123,8 @@ def cmd_test(ns: argparse.Namespace) -> int:
     ns.task = task_ids(ns.task, assignments)
     results = run_pytest(assignments, ns.impl, hidden=ns.hidden, verbose=ns.verbose, tasks=ns.task,
                          timeout=ns.timeout, stream=ns.stream, extra=extra)
+    if not ns.stream:
+        add_advisory(results, assignments, ns.impl, hidden=ns.hidden, timeout=ns.timeout)
     _emit(FORMATS[ns.format](results), ns.out)
     return exit_status(results)
 

@@ -161,10 +161,10 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
     worst = float(err.max())
     if worst <= tol:
         return
-    idx = np.unravel_index(int(np.argmax(err)), err.shape)
-    where = f"index {tuple(int(i) for i in idx)}" if a.ndim else "the value"
+    worst_at = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
+    where = f"index {worst_at}" if a.ndim else "the value"
     msg = (f"{name} does not match: relative error {worst:.2e} (allowed {tol:.0e}), shape {a.shape}.\n"
-           f"  worst at {where}: got {_fmt(a[idx])}, expected {_fmt(e[idx])}")
+           f"  worst at {where}: got {_fmt(a[worst_at])}, expected {_fmt(e[worst_at])}")
     hints = _value_hints(name, a, e, batch_size, rf, mistakes)
     raise AssertionError(msg + "".join(f"\n  hint: {h}" for h in hints))
 

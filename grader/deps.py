@@ -26,6 +26,28 @@ def requirements(extras: list[str], pyproject: Path) -> list[str]:
     return reqs
 
 
+def pinned(reqs: list[str], constraints: Path | None = None) -> list[str]:
+    """``reqs`` with each package pinned to its version in ``constraints.txt`` (markers kept)."""
+    path = constraints or Path(__file__).resolve().parent.parent / "constraints.txt"
+    pins: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name, sep, version = line.strip().partition("==")
+            if sep and not name.startswith("#"):
+                pins[_key(name)] = version
+    out = []
+    for req in reqs:
+        spec, semi, marker = req.partition(";")
+        pkg = re.split(r"[<>=!~\[ ]", spec.strip(), maxsplit=1)[0]
+        pin = pins.get(_key(pkg))
+        out.append(f"{pkg}=={pin}{semi}{marker}" if pin else req)
+    return out
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 if __name__ == "__main__":
     root = Path(__file__).resolve().parent.parent
     print("\n".join(requirements(sys.argv[1:], root / "pyproject.toml")))

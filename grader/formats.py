@@ -52,8 +52,8 @@ def _where(records: list[TestRecord]) -> tuple[str, int]:
     """File and line to point a student at: the first failing public test, else the first public test."""
     public = [r for r in records if not r.hidden]
     failing = [r for r in public if r.outcome != PASSED]
-    pick = (failing or public or [None])[0]
-    return (pick.file, int(pick.line)) if pick else ("", 0)
+    picks = failing or public
+    return (picks[0].file, int(picks[0].line)) if picks else ("", 0)
 
 
 # ---------------------------------------------------------------- GitHub Classroom

@@ -10,18 +10,22 @@ and checks which module the import comes from.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
+import zlib
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterable
 
 from .errors import UsageError
 from .paths import REFERENCE, STARTER, rel
 
-__all__ = ["Impl", "resolve_impl", "FORBIDDEN", "GUARD"]
+__all__ = ["Impl", "resolve_impl", "reference_closure", "FORBIDDEN", "GUARD"]
 
 FORBIDDEN = ("torch", "reference", "grader", "tests", "pytest", "hypothesis")
 
@@ -60,7 +64,7 @@ class _Guard:
     """Refuses imports of the oracles from code under test.
 
     Code under test is a package loaded under one of ``prefixes`` (:class:`Impl`), or the cells of a
-    notebook whose namespace is one of ``namespaces`` (:class:`grader.notebook.NotebookImpl`).
+    notebook whose namespace is one of ``namespaces`` (:class:`grader.in_notebook.NotebookImpl`).
     """
 
     def __init__(self) -> None:
@@ -86,7 +90,7 @@ class _Guard:
     def _importer(self, globals: dict[str, Any], name: str) -> str | None:
         """Who is importing, when it is code under test (``None`` otherwise)."""
         if any(globals is ns for ns in self.namespaces):
-            return None if name == "grader.notebook" else "this notebook"
+            return None if name == "grader.in_notebook" else "this notebook"
         importer = globals.get("__name__", "") or ""
         return str(globals.get("__file__", importer)) if importer.split(".")[0] in self.prefixes else None
 
@@ -122,17 +126,70 @@ class _ModuleView:
                              f"keep the names the starter gave you.")
 
 
-class Impl:
-    """A package under test, loaded from ``folder`` under an import name of its own."""
+def _relative_imports(path: Path, package: Path) -> set[str]:
+    """The package's own modules (``nn/im2col.py``) that ``path`` imports relatively, read with :mod:`ast`."""
+    parts = path.relative_to(package).with_suffix("").parts
+    here = parts[:-1]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = here[: len(here) - (node.level - 1)]
+            names = [base + tuple(node.module.split("."))] if node.module else [base + (a.name,) for a in node.names]
+            if node.module:   # ``from .pkg import mod`` may name a module too
+                names += [names[0] + (a.name,) for a in node.names]
+            for n in names:
+                f = package.joinpath(*n)
+                if f.with_suffix(".py").is_file():
+                    out.add("/".join(n) + ".py")
+    return out
 
-    def __init__(self, folder: Path, alias: str | None = None) -> None:
+
+def reference_closure(files: Iterable[str], package: Path = REFERENCE) -> list[str]:
+    """``files`` and every module of the package they import, directly or not (``nn/conv.py`` brings
+    ``nn/im2col.py``), so that a swapped prerequisite runs entirely on the reference."""
+    todo, seen = list(files), set()
+    while todo:
+        f = todo.pop()
+        if f in seen or not (package / f).is_file():
+            continue
+        seen.add(f)
+        todo += sorted(_relative_imports(package / f, package) - seen)
+    return sorted(seen)
+
+
+class _SwapFinder(importlib.abc.MetaPathFinder):
+    """Loads ``<alias>.<module>`` from the reference's file for the modules a task judges on the reference."""
+
+    def __init__(self, alias: str, files: Iterable[str]) -> None:
+        self.alias = alias
+        self.paths = {f"{alias}." + f[:-3].replace("/", "."): REFERENCE / f for f in files}
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        src = self.paths.get(fullname)
+        return importlib.util.spec_from_file_location(fullname, src) if src is not None else None
+
+
+class Impl:
+    """A package under test, loaded from ``folder`` under an import name of its own.
+
+    ``uses_reference``: library files (``nn/conv.py``) loaded from the reference instead, with
+    everything they import, so that a task is judged alone (a student's block on reference layers).
+    The swap happens here, in the grader: the student's code neither names nor sees the reference.
+    """
+
+    def __init__(self, folder: Path, alias: str | None = None, uses_reference: Iterable[str] = ()) -> None:
         self.folder = Path(folder).resolve()
         if alias is None:
             own = {STARTER.resolve(): "starter", REFERENCE.resolve(): "reference"}
             alias = own.get(self.folder, "submission")
+        self.swapped = tuple(reference_closure(uses_reference)) if REFERENCE.is_dir() and \
+            self.folder != REFERENCE.resolve() else ()
+        if self.swapped:
+            alias = f"{alias}__on_reference_{zlib.crc32('|'.join(self.swapped).encode()):08x}"
         self.alias = alias
         self.label = rel(self.folder)
         self._root: ModuleType | None = None
+        self._finder = _SwapFinder(alias, self.swapped) if self.swapped else None
 
     @property
     def is_reference(self) -> bool:
@@ -146,6 +203,8 @@ class Impl:
             else:
                 for key in [k for k in sys.modules if k == self.alias or k.startswith(self.alias + ".")]:
                     del sys.modules[key]
+                if self._finder is not None and self._finder not in sys.meta_path:
+                    sys.meta_path.insert(0, self._finder)
                 spec = importlib.util.spec_from_file_location(
                     self.alias, self.folder / "__init__.py", submodule_search_locations=[str(self.folder)])
                 assert spec is not None and spec.loader is not None

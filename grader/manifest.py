@@ -31,6 +31,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+__all__ = ["Assignment", "Task", "ManifestError", "load", "folders", "all_assignments", "resolve", "task_owner",
+           "tests_dir_name", "tomllib"]
+
 FOLDER_RE = re.compile(r"^(\d\d)-([a-z0-9_]+)$")
 TASK_RE = re.compile(r"^(\d\d)\.(\d+)$")
 

@@ -25,7 +25,6 @@ def torch_run(fn: Callable[..., Any], inputs: Mapping[str, Any], grad_out: Any =
     Returns ``(output, {name: dL/d input})`` as NumPy arrays, with
     ``L = sum(output * grad_out)`` (or ``L = output`` for a scalar output and no ``grad_out``).
     """
-    import torch
     ts = {k: tensor(v, grad=True) for k, v in inputs.items()}
     cs = {k: (tensor(v) if isinstance(v, np.ndarray) else v) for k, v in (consts or {}).items()}
     out = fn(**ts, **cs)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .paths import rel
 
+
 class State(str, Enum):
     """The state of a test, or of a task (the worst state among its tests). Values are what students read."""
 

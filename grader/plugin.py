@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--grader-json", default=None, help="write the scored results (JSON) to this file")
     g.addoption("--grader-stream", default=None, help="append a JSON line per test start/end to this file")
     g.addoption("--grader-task", action="append", default=[], help="run only this task's tests (repeatable)")
+    g.addoption("--grader-own-prereqs", action="store_true",
+                help="judge every task on the package's own prerequisites (no uses_reference swap)")
 
 
 class GraderState:
@@ -45,6 +47,8 @@ class GraderState:
         self.impl_folder: Path = resolve_impl(config.getoption("impl"))
         self.impl = Impl(self.impl_folder)
         self.hidden = bool(config.getoption("grader_hidden"))
+        self.own_prereqs = bool(config.getoption("grader_own_prereqs"))
+        self._swapped: dict[tuple[str, ...], Impl] = {}
         self.records: dict[str, TestRecord] = {}
         self.timed_out: set[str] = set()
         self.problems: list[str] = []
@@ -52,6 +56,21 @@ class GraderState:
         self._owner: dict[Path, manifest.Assignment | None] = {}
         stream = config.getoption("grader_stream")
         self.stream = open(stream, "a", encoding="utf-8") if stream else None
+
+    def impl_for(self, task_id: str | None, path: Path) -> Impl:
+        """The package a test of ``task_id`` is judged on (see the ``impl`` fixture)."""
+        a = self.assignment_of(Path(path))
+        uses: tuple[str, ...] = ()
+        if a is not None and task_id and not self.own_prereqs:
+            try:
+                uses = a.task(task_id).uses_reference
+            except KeyError:
+                uses = ()
+        if not uses:
+            return self.impl
+        if uses not in self._swapped:
+            self._swapped[uses] = Impl(self.impl_folder, uses_reference=uses)
+        return self._swapped[uses]
 
     def emit(self, event: dict[str, Any]) -> None:
         if self.stream:
@@ -126,10 +145,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             state.problems.append(f"{item.nodeid}: task {tid!r} is not in {a.folder.name}/manifest.toml")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def impl(request: pytest.FixtureRequest) -> Impl:
-    """The package under test (``--impl``): reach its code as ``impl.nn.linear.Linear``."""
-    return _state(request.config).impl
+    """The package under test (``--impl``): reach its code as ``impl.nn.linear.Linear``.
+
+    For a task whose manifest lists ``uses_reference`` (principle 4: grade each task alone), the
+    package with those files swapped for the reference's, unless ``--grader-own-prereqs`` asks for
+    the student's own layers (the advisory run).
+    """
+    state = _state(request.config)
+    return state.impl_for(_task_of(request.node), request.node.path)
 
 
 @pytest.fixture(scope="session")

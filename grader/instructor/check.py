@@ -24,13 +24,13 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from .. import manifest
 from ..errors import UsageError
 from ..outcome import NOT_STARTED, PASSED
-from ..results import RunResult
 from ..paths import ROOT, TESTS
+from ..results import RunResult
 from . import handouts, layering, leaks, mutants, notebooks, strip, workflows
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
@@ -77,6 +77,26 @@ def own_tests() -> tuple[list[str], str]:
     if proc.returncode != 0:
         return [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))] or [last], last
     return [], last
+
+
+def _tool(args: list[str]) -> tuple[list[str], str]:
+    """Run ``python -m TOOL ...`` at the root; its complaint lines are the problems."""
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    if proc.returncode != 0:
+        return lines or [f"{args[0]} exited {proc.returncode}"], ""
+    return [], (lines[-1] if lines else "clean")
+
+
+def ruff() -> tuple[list[str], str]:
+    """ruff over the whole course (pyproject's [tool.ruff]); output lines are the findings."""
+    problems, summary = _tool(["ruff", "check", "--no-cache", "--output-format", "concise", "."])
+    return problems, summary
+
+
+def mypy() -> tuple[list[str], str]:
+    """mypy --strict over grader/ (pyproject's [tool.mypy])."""
+    return _tool(["mypy", "--no-incremental", "--cache-dir", "/dev/null"])
 
 
 def manifests_and_sync() -> tuple[list[str], str]:
@@ -191,6 +211,8 @@ def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODUL
         c.item("project's own tests", own_tests)
     c.item("manifests load; starter/ and handout tables are in sync", manifests_and_sync)
     c.item("imports flow downward (library tiers) and the grader has no import cycle", layering.check)
+    c.item("ruff finds nothing", ruff)
+    c.item("mypy --strict on grader/ finds nothing", mypy)
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)

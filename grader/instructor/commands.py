@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from .. import manifest
-from ..exits import EXIT_FULL, EXIT_SHORT, exit_status
 from ..errors import UsageError
+from ..exits import EXIT_FULL, EXIT_SHORT, exit_status
 from ..report import FORMATS
 
 
@@ -116,8 +116,9 @@ def cmd_act(ns: argparse.Namespace) -> int:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    from .check import run_checks
     from pathlib import Path
+
+    from .check import run_checks
     return run_checks(skip_own=ns.skip_own_tests, node_modules=Path(ns.node_modules))
 
 

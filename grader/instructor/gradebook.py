@@ -18,14 +18,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from ..errors import UsageError
 from ..manifest import Assignment
 from ..outcome import PASSED
-from ..results import AssignmentResult, RunResult
 from ..paths import rel
 from ..report import fmt_points
+from ..results import AssignmentResult, RunResult
 
 GRADED, MISSING, EMPTY, UNREADABLE, ERROR = "graded", "missing", "empty", "unreadable", "error"
 

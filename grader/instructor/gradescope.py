@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import manifest
-from ..deps import requirements
+from ..deps import pinned, requirements
 from ..manifest import Assignment
 from ..paths import REFERENCE, ROOT, TESTS, rel
 from .release import Plan, _copy_tree, _fill, add_starter
@@ -75,7 +75,7 @@ def student_files(a: Assignment) -> list[str]:
 
 
 def requirements_txt() -> str:
-    reqs = requirements([EXTRA], ROOT / "pyproject.toml")
+    reqs = pinned(requirements([EXTRA], ROOT / "pyproject.toml"))
     return (f"# pyproject.toml's dependencies and its {EXTRA!r} extra; PyTorch from the CPU-only index.\n"
             f"--extra-index-url {TORCH_INDEX}\n" + "\n".join(reqs) + "\n")
 

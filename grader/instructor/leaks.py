@@ -12,8 +12,8 @@ A release (a folder such as ``dist/student``) leaks when it holds
 
 Lines are compared with all whitespace removed, and a solution line counts only when it says
 something: trivial lines (``return x``, ``else:``, ``pass``, a lone bracket, a bare name, a comment, the
-header of a loop or a branch, a bare call such as ``layer.zero_grad()``) are ignored, and so are lines that the starter itself shows (given code
-outside the regions). A solution line counts
+header of a loop or a branch, a bare call such as ``layer.zero_grad()``) are ignored, and so are lines
+that the starter itself shows (given code outside the regions). A solution line counts
 when it appears inside a released line too, so a handout quoting it in backticks is caught.
 
 :func:`check` builds a fresh release in a temporary folder and scans it, returning
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import manifest
-from ..paths import REFERENCE, TESTS, rel
+from ..paths import REFERENCE, STARTER, TESTS, rel
 from . import mutants, release, strip
 
 #: A solution line shorter than this (whitespace removed) is too generic to be evidence of a leak.
@@ -168,7 +168,7 @@ def scan(folder: Path, known: list[Secret] | None = None) -> list[str]:
     secrets = all_secrets() if known is None else known
     prints = _fingerprints()
     problems = _path_problems(folder)
-    expected_starter = {"starter/" + p.relative_to(strip.STARTER).as_posix(): t for p, t in strip.generate().items()}
+    expected_starter = {"starter/" + p.relative_to(STARTER).as_posix(): t for p, t in strip.generate().items()}
     for path in _text_files(folder):
         name = path.relative_to(folder).as_posix()
         data = path.read_bytes()

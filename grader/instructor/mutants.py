@@ -20,11 +20,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..results import AssignmentResult
-
 from ..errors import UsageError
 from ..manifest import Assignment, tomllib
 from ..paths import REFERENCE
+from ..results import AssignmentResult
 
 
 @dataclass(frozen=True)
@@ -89,5 +88,5 @@ def verdict(m: Mutant, result: AssignmentResult) -> list[str]:
     return problems
 
 
-def scratch() -> tempfile.TemporaryDirectory:
+def scratch() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="nnott-mutant-")

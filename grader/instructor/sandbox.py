@@ -19,8 +19,8 @@ from typing import Any
 from ..impl import resolve_impl
 from ..manifest import Assignment
 from ..outcome import CRASH, TestRecord
-from ..results import RunResult
 from ..paths import ROOT, rel
+from ..results import RunResult
 from ..scoring import score
 
 MEM_LIMIT_MB = int(os.environ.get("NNOTT_GRADE_MEM_MB", "6144"))

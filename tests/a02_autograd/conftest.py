@@ -208,7 +208,8 @@ def run_program(program: list, leaves: Sequence[Any], ops: dict) -> list[Any]:
     return slots
 
 
-def torch_grads(program: list, values: Sequence[float], ops: dict, roots: Sequence[tuple[int, float]]) -> tuple[list[float], list[float]]:
+def torch_grads(program: list, values: Sequence[float], ops: dict,
+                roots: Sequence[tuple[int, float]]) -> tuple[list[float], list[float]]:
     """Slot values and d(sum of grad * slot over roots)/d(leaf), in torch float64."""
     import torch
     leaves = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in values]

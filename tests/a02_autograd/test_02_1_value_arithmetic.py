@@ -107,8 +107,8 @@ def test_unary_local_gradients(impl, rng, backprop, name):
     mistakes = {"dL/da must be multiplied by the upstream gradient out.grad": float(ta.grad) / g}
     if name.startswith("a **"):
         k = float(name.split("**")[1])
-        mistakes[f"d(x**k)/dx is k * x**(k-1): it looks like x**(k-1) without the factor k"] = g * xa ** (k - 1)
-        mistakes[f"d(x**k)/dx is k * x**(k-1): it looks like k * x**k (the exponent not lowered)"] = g * k * xa ** k
+        mistakes["d(x**k)/dx is k * x**(k-1): it looks like x**(k-1) without the factor k"] = g * xa ** (k - 1)
+        mistakes["d(x**k)/dx is k * x**(k-1): it looks like k * x**k (the exponent not lowered)"] = g * k * xa ** k
     assert_close(a.grad, float(ta.grad), f"dL/da for {name} at a = {xa:.3g}", mistakes=mistakes)
 
 

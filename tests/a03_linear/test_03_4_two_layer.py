@@ -1,5 +1,4 @@
 """Task 03.4: the two-layer network's loss and gradients, by hand, against torch autograd."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from grader import assert_close, assert_dtype, gradcheck
-from grader.oracles import tensor, torch_run
+from grader.oracles import torch_run
 
 pytestmark = pytest.mark.task("04.4")
 

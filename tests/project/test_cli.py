@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.timeout(600)
-
 from grader.paths import ROOT
+
+pytestmark = pytest.mark.timeout(600)
 
 
 def grader(*args, timeout=300):
@@ -87,7 +87,8 @@ def test_grade_db_mean_says_scaled_by_one_over_n(reference_copy):
 def test_grade_not_started_and_infinite_loop_cost_only_their_tasks(reference_copy):
     sub = reference_copy(edits={
         "nn/relu.py": [("        return grad_out * self._mask", "        while True:\n            pass")],
-        "nn/two_layer.py": [("    xp = get_array_module(x)\n    W1", "    raise NotImplementedError('Task 03.4: x')\n    xp = get_array_module(x)\n    W1")],
+        "nn/two_layer.py": [("    xp = get_array_module(x)\n    W1",
+                             "    raise NotImplementedError('Task 03.4: x')\n    xp = get_array_module(x)\n    W1")],
     })
     p = grader("grade", "03", str(sub), "--format", "json", "--timeout", "2")
     res = json.loads(p.stdout)["assignments"][0]
@@ -98,7 +99,8 @@ def test_grade_not_started_and_infinite_loop_cost_only_their_tasks(reference_cop
 
 
 def test_grade_survives_a_crash(reference_copy):
-    sub = reference_copy(edits={"nn/two_layer.py": [("    xp = get_array_module(x)\n    W1", "    import os; os._exit(3)\n    xp = get_array_module(x)\n    W1")]})
+    sub = reference_copy(edits={"nn/two_layer.py": [("    xp = get_array_module(x)\n    W1",
+                                                     "    import os; os._exit(3)\n    xp = get_array_module(x)\n    W1")]})
     p = grader("grade", "03", str(sub), "--format", "json", "--public-only")
     tasks = {t["id"]: t for t in json.loads(p.stdout)["assignments"][0]["tasks"]}
     assert tasks["03.4"]["state"] == "crash" and tasks["03.4"]["earned"] == 0

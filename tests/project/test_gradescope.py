@@ -19,7 +19,7 @@ import pytest
 
 from grader import manifest
 from grader.instructor import gradescope, strip
-from grader.paths import REFERENCE, STARTER
+from grader.paths import REFERENCE, ROOT, STARTER
 
 A = manifest.resolve("03")
 
@@ -51,7 +51,9 @@ def test_what_the_zip_holds(bundle: Path) -> None:
         assert 'assignment="03"' in run
         reqs = zf.read("requirements.txt").decode().splitlines()
         assert "--extra-index-url https://download.pytorch.org/whl/cpu" in reqs
-        assert "torch==2.13.0" in reqs and "pytest-timeout>=2.2" in reqs and "numpy>=1.24" in reqs
+        pins = dict(ln.split("==", 1) for ln in (ROOT / "constraints.txt").read_text().splitlines() if "==" in ln)
+        assert "torch==2.13.0" in reqs and f"pytest-timeout=={pins['pytest-timeout']}" in reqs   # pinned as tested
+        assert f"numpy=={pins['numpy']}" in reqs
         # course files are copied byte for byte; the starter is the one `make starter` writes
         assert zf.read("course/grader/formats.py") == Path(gradescope.ROOT, "grader/formats.py").read_bytes()
         for path, text in strip.generate().items():
@@ -108,11 +110,7 @@ def task_points(results: dict[str, Any]) -> dict[str, float]:
 @pytest.mark.timeout(600)
 def test_the_reference_in_starter_earns_full_marks(bundle: Path, tmp_path: Path) -> None:
     def fill(sub: Path) -> None:
-        (sub / "starter").mkdir()
-        for path in REFERENCE.glob("*.py"):
-            shutil.copy(path, sub / "starter" / path.name)
-        shutil.copytree(REFERENCE / "scalar", sub / "starter" / "scalar",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REFERENCE, sub / "starter", ignore=shutil.ignore_patterns("__pycache__"))
     results, out = autograde(bundle, tmp_path, fill)
     check_fields(results)
     assert results["score"] == A.max_points == 70
@@ -133,7 +131,7 @@ def test_the_untouched_stubs_earn_nothing(bundle: Path, tmp_path: Path) -> None:
 def test_uploaded_files_alone_earn_their_tasks(bundle: Path, tmp_path: Path) -> None:
     results, out = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "nn" / "linear.py", sub / "linear.py"))
     check_fields(results)
-    linear = {t.id for t in A.tasks if t.modules == ("linear",)}
+    linear = {t.id for t in A.tasks if t.files == ("nn/linear.py",)}
     assert linear == {"03.1", "03.2"}
     assert task_points(results) == pytest.approx({t.id: t.points if t.id in linear else 0 for t in A.tasks})
     assert results["score"] == 30
@@ -154,3 +152,43 @@ def test_a_grader_that_cannot_run_still_leaves_results(bundle: Path, tmp_path: P
     results, _ = autograde(bundle, tmp_path, lambda sub: shutil.copy(REFERENCE / "nn" / "linear.py", sub), python=missing)
     assert results["score"] == 0 and results["tests"] == []
     assert "could not grade" in results["output"] and "no-such-python" in results["output"]
+
+
+@pytest.fixture(scope="module")
+def bundle_02(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    (path, _), = gradescope.build([manifest.resolve("02")], tmp_path_factory.mktemp("gradescope02"))
+    return path
+
+
+@pytest.mark.timeout(600)
+def test_an_uploaded_neuron_py_is_graded_on_scalar_neuron(bundle_02: Path, tmp_path: Path) -> None:
+    """A bare ``neuron.py`` belongs in ``starter/scalar/``: the one resolver places it there."""
+    results, out = autograde(bundle_02, tmp_path,
+                             lambda sub: shutil.copy(REFERENCE / "scalar" / "neuron.py", sub / "neuron.py"))
+    points = task_points(results)
+    a02 = manifest.resolve("02")
+    assert points["02.4"] == pytest.approx(a02.task("02.4").points)
+    assert all(points[t.id] == 0 for t in a02.tasks if t.id != "02.4")
+    assert "neuron.py -> starter/scalar/neuron.py" in out
+
+
+def test_an_upload_two_library_files_could_own_is_refused_clearly(tmp_path: Path) -> None:
+    starter = tmp_path / "course_starter"
+    for rel_path in ("__init__.py", "nn/__init__.py", "nn/norm.py", "data/__init__.py", "data/norm.py"):
+        (starter / rel_path).parent.mkdir(parents=True, exist_ok=True)
+        (starter / rel_path).write_text("# course\n")
+    up = tmp_path / "up"
+    up.mkdir()
+    (up / "norm.py").write_text("# mine\n")
+    proc = subprocess.run([sys.executable, "-m", "grader", "place-uploads", str(up), str(starter), str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1 and "nn/norm.py" in proc.stdout and "data/norm.py" in proc.stdout
+    assert not (tmp_path / "out").exists()
+    (up / "norm.py").unlink()
+    (up / "data").mkdir()
+    (up / "data" / "norm.py").write_text("# mine\n")
+    proc = subprocess.run([sys.executable, "-m", "grader", "place-uploads", str(up), str(starter), str(tmp_path / "out")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "out" / "data" / "norm.py").read_text() == "# mine\n"
+    assert (tmp_path / "out" / "nn" / "norm.py").read_text() == "# course\n"

@@ -7,11 +7,10 @@ import subprocess
 import pytest
 
 from grader import manifest
-from grader.instructor import leaks, release
 from grader.errors import UsageError
+from grader.instructor import leaks, release
 from grader.manifest import tomllib
 from grader.paths import REFERENCE, ROOT
-
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -79,7 +78,9 @@ def test_student_makefile_has_no_instructor_targets(built):
 def test_student_pyproject_lists_no_reference(built):
     out, _ = built
     data = tomllib.loads((out / "pyproject.toml").read_text())
-    assert data["tool"]["setuptools"]["packages"] == ["grader", "starter", "starter.scalar"]
+    packages = data["tool"]["setuptools"]["packages"]
+    assert packages[:2] == ["grader", "starter"] and {"starter.nn", "starter.scalar", "starter.tensors"} <= set(packages)
+    assert not [p for p in packages if p.startswith(("reference", "grader.instructor"))]
     extras = data["project"]["optional-dependencies"]
     assert "test" in extras and not set(extras) & set(release.INSTRUCTOR_EXTRAS)
     body = "\n".join(ln for ln in (out / "pyproject.toml").read_text().splitlines() if not ln.startswith("#"))
@@ -132,8 +133,7 @@ def _student_copy(built, tmp_path, filled):
     copy = tmp_path / ("filled" if filled else "stubs")
     shutil.copytree(out, copy)
     if filled:
-        for src in REFERENCE.glob("*.py"):
-            shutil.copyfile(src, copy / "starter" / src.name)
+        shutil.copytree(REFERENCE, copy / "starter", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / ".venv").symlink_to((ROOT / ".venv").resolve(), target_is_directory=True)
     t = (ROOT / "pyproject.toml").stat().st_mtime
     os.utime(copy / "pyproject.toml", (t, t))   # the shared .venv is already set up for it
@@ -171,7 +171,7 @@ def test_leak_check_catches_a_planted_solution_line(built, tmp_path):
     copy = tmp_path / "planted"
     shutil.copytree(out, copy)
     baseline = set(leaks.scan(copy))
-    secret = _solution_line_of("linear")
+    secret = _solution_line_of("nn/linear")
     test_file = copy / "tests" / "a03_linear" / "test_03_1_linear_forward.py"
     test_file.write_text(test_file.read_text() + f"\n\ndef helper(self, x):\n    {secret.text}\n")
     handout = copy / "assignments" / "03-linear" / "README.md"

@@ -19,7 +19,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_regions_become_raises_and_the_rest_is_kept(tmp_path):
-    src = write(tmp_path, 'def f(x):\n    """doc"""\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n    ### END SOLUTION\n\n\n'
+    src = write(tmp_path, 'def f(x):\n    """doc"""\n    ### BEGIN SOLUTION\n    y = x + 1\n    return y\n'
+                          '    ### END SOLUTION\n\n\n'
                           'class C:\n    def g(self):\n        ### BEGIN SOLUTION\n        return 2\n        ### END SOLUTION\n')
     out = strip.strip_source(src, INDEX, src.parent)
     assert 'raise NotImplementedError("Task 09.1: Do f")' in out

@@ -11,6 +11,7 @@ from grader import manifest
 from grader.formats import classroom_result
 from grader.instructor import release, workflows
 from grader.paths import ROOT
+from grader.results import RunResult
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -112,7 +113,7 @@ def test_reporter_stand_in_reads_the_grader_output():
     results = {"impl": "reference", "hidden": False, "problems": [],
                "assignments": [{"assignment": "03", "slug": a.slug, "title": a.title, "impl": "reference",
                                 "score": a.max_points, "max_score": a.max_points, "tasks": tasks}]}
-    encoded = base64.b64encode(json.dumps(classroom_result(results)).encode()).decode()
+    encoded = base64.b64encode(json.dumps(classroom_result(RunResult.from_dict(results))).encode()).decode()
     p = _reporter({"INPUT_RUNNERS": "a03", "A03_RESULTS": encoded})
     assert p.returncode == 0 and f"Points {a.max_points:g}/{a.max_points:g}" in p.stdout
 

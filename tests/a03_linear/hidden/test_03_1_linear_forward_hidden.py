@@ -1,5 +1,4 @@
 """Task 03.1 (hidden): Linear.forward on odd shapes, against the reference and torch."""
-import numpy as np
 import pytest
 import torch.nn.functional as F
 
