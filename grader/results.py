@@ -59,6 +59,8 @@ class AssignmentResult:
     score: float
     max_score: float
     tasks: list[TaskResult] = field(default_factory=list)
+    #: ``{reason: count}`` of tests skipped here (the CuPy case on a machine without a GPU); they cost no points
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def task(self, task_id: str) -> TaskResult:
         for t in self.tasks:
@@ -77,12 +79,14 @@ class AssignmentResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"assignment": self.assignment, "slug": self.slug, "title": self.title, "impl": self.impl,
-                "score": self.score, "max_score": self.max_score, "tasks": [t.to_dict() for t in self.tasks]}
+                "score": self.score, "max_score": self.max_score, "tasks": [t.to_dict() for t in self.tasks],
+                "skipped": dict(self.skipped)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "AssignmentResult":
         return cls(d["assignment"], d["slug"], d["title"], d.get("impl", ""), float(d["score"]),
-                   float(d["max_score"]), [TaskResult.from_dict(t) for t in d.get("tasks", [])])
+                   float(d["max_score"]), [TaskResult.from_dict(t) for t in d.get("tasks", [])],
+                   {str(k): int(v) for k, v in d.get("skipped", {}).items()})
 
 
 @dataclass

@@ -47,8 +47,12 @@ def score(assignment: Assignment, records: Iterable[TestRecord], impl_label: str
     """
     chosen = set(only)
     by_task: dict[str, list[TestRecord]] = {t.id: [] for t in assignment.tasks}
+    skipped: dict[str, int] = {}
     for r in records:
-        if r.task in by_task and r.outcome != SKIPPED:
+        if r.task in by_task and r.outcome == SKIPPED:
+            reason = (r.message.splitlines() or ["skipped"])[0].removeprefix("Skipped: ")
+            skipped[reason] = skipped.get(reason, 0) + 1
+        elif r.task in by_task:
             by_task[r.task].append(r)
     tasks = []
     for t in assignment.tasks:
@@ -69,4 +73,4 @@ def score(assignment: Assignment, records: Iterable[TestRecord], impl_label: str
     earned_total = round(sum(t.earned for t in tasks), 6)
     max_score = sum(t.points for t in tasks if t.ran) if chosen else assignment.max_points
     return AssignmentResult(assignment.id, assignment.slug, assignment.title, impl_label, earned_total,
-                            max_score, tasks)
+                            max_score, tasks, skipped)

