@@ -10,21 +10,17 @@ or any mistake the test names itself through ``mistakes=``.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+
+from .device import to_numpy
+from .diagnose import Context, diagnose
 
 __all__ = ["assert_close", "assert_dtype", "rel_error", "to_numpy", "REL_TOL"]
 
 REL_TOL = 1e-7
 _MATCH = 1e-6  # how close a candidate explanation must be to count as "matches"
-
-
-def to_numpy(a: Any) -> np.ndarray:
-    """A NumPy copy of a NumPy/CuPy array or Python/NumPy scalar (CuPy arrays come off the GPU)."""
-    if type(a).__module__.startswith("cupy"):
-        a = a.get()
-    return np.asarray(a)
 
 
 def rel_error(a: Any, b: Any) -> float:
@@ -110,7 +106,10 @@ def _value_hints(name: str, a: np.ndarray, e: np.ndarray, batch_size: int | None
 
 def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float = REL_TOL,
                  batch_size: int | None = None, reduced_from: Any = None,
-                 mistakes: Mapping[str, Any] | None = None, nonfinite_hint: str | None = None) -> None:
+                 mistakes: Mapping[str, Any] | None = None, nonfinite_hint: str | None = None,
+                 where: Mapping[str, Any] | None = None, quantities: Mapping[str, Any] | None = None,
+                 constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
+                 inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None) -> None:
     """Assert that ``actual`` matches ``expected`` to relative error ``tol`` in float64.
 
     Args:
@@ -124,6 +123,12 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
         mistakes: ``{message: value}``: classic wrong answers for this quantity; when
             ``actual`` matches one, its message is the hint.
         nonfinite_hint: said when ``actual`` has NaN/inf where ``expected`` is finite.
+        where, quantities, constants, others, inputs, axes: the context the test holds, for
+            :func:`grader.diagnose.diagnose` to say how the answer is wrong in one sentence before
+            the numbers: ``where={"x <= 0": x <= 0}`` (conditions), ``quantities={"y": y}`` (arrays a
+            ratio or a difference may equal), ``constants={"C (the number of classes)": 3}``,
+            ``others={"dW": expected_dW}`` (other outputs of the same call), ``inputs={"grad_out": g}``,
+            ``axes=("samples", "features")`` (names of the axes).
     """
     __tracebackhide__ = True
     e = to_numpy(expected)
@@ -162,10 +167,19 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
     if worst <= tol:
         return
     worst_at = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
-    where = f"index {worst_at}" if a.ndim else "the value"
+    where_worst = f"index {worst_at}" if a.ndim else "the value"
     msg = (f"{name} does not match: relative error {worst:.2e} (allowed {tol:.0e}), shape {a.shape}.\n"
-           f"  worst at {where}: got {_fmt(a[worst_at])}, expected {_fmt(e[worst_at])}")
+           f"  worst at {where_worst}: got {_fmt(a[worst_at])}, expected {_fmt(e[worst_at])}")
     hints = _value_hints(name, a, e, batch_size, rf, mistakes)
+    consts = dict(constants or {})
+    if batch_size:
+        consts.setdefault(f"N = {batch_size} (the batch size)", float(batch_size))
+    diagnosis = None if any(h in (mistakes or {}) for h in hints) else diagnose(Context(
+        name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes))
+    # the first line says what is wrong (the diagnosis, else the first hint); then the numbers; then the rest
+    headline = diagnosis or (hints.pop(0) if hints else None)
+    if headline:
+        msg = f"{headline}\n  {msg}"
     raise AssertionError(msg + "".join(f"\n  hint: {h}" for h in hints))
 
 

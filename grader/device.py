@@ -20,9 +20,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Device", "DEVICES", "cupy_reason", "make"]
+__all__ = ["Device", "DEVICES", "cupy_reason", "make", "to_numpy"]
 
 DEVICES = ("numpy", "cupy")
+
+
+def to_numpy(a: Any) -> np.ndarray:
+    """A NumPy array of a NumPy/CuPy array or Python/NumPy scalar (CuPy arrays come off the GPU)."""
+    if type(a).__module__.startswith("cupy"):
+        a = a.get()
+    return np.asarray(a)
 
 
 def cupy_reason() -> str:
@@ -52,7 +59,7 @@ class Device:
         return self.xp.asarray(a)
 
     def to_numpy(self, a: Any) -> np.ndarray:
-        return a.get() if type(a).__module__.startswith("cupy") else np.asarray(a)
+        return to_numpy(a)
 
     def is_array(self, a: Any) -> bool:
         return isinstance(a, self.xp.ndarray)

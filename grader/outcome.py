@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from .diagnose import shape_error_hint
 from .paths import rel
 
 
@@ -95,8 +96,21 @@ def _shape(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.replace(" ", "").split(",") if p)
 
 
+def _locals_in(tb: Any, folder: Path | None) -> dict[str, Any] | None:
+    """The local variables of the last frame of ``tb`` inside ``folder`` (for naming the array in a shape error)."""
+    found = None
+    while folder is not None and tb is not None:
+        try:
+            Path(tb.tb_frame.f_code.co_filename).resolve().relative_to(folder)
+            found = tb.tb_frame.f_locals
+        except ValueError:
+            pass
+        tb = tb.tb_next
+    return found
+
+
 def error_hint(exc: BaseException) -> str:
-    """A hint for the NumPy shape errors students meet most."""
+    """A hint for the NumPy shape errors students meet most (see also :func:`grader.diagnose.shape_error_hint`)."""
     text = str(exc)
     m = _INPLACE.search(text)
     if m:
@@ -136,6 +150,10 @@ def classify(excinfo: Any, impl_folder: Path | None) -> tuple[State, str]:
     if frame is not None:
         head += f"\n    at {rel(frame.filename)}:{frame.lineno} in {frame.name}" + (
             f": {frame.line.strip()}" if frame.line else "")
+    line = frame.line if frame is not None else None
+    named = shape_error_hint(exc, line, _locals_in(excinfo.tb, impl_folder))
+    if named:   # the operation and axis are known: say that first, then the error as Python said it
+        return ERROR, f"{named}\n    {head}"
     hint = error_hint(exc)
     if hint:
         head += f"\n    hint: {hint}"

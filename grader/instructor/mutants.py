@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..manifest import Assignment, tomllib
 from ..paths import REFERENCE
+from ..outcome import PASSED
 from ..results import AssignmentResult
 
 
@@ -35,6 +36,8 @@ class Mutant:
     replace: str
     fails: tuple[str, ...]
     hint: str
+    #: the hint must be in the first line of a failing test's reason, not only further down
+    headline: bool = False
 
 
 def load(assignment: Assignment) -> list[Mutant]:
@@ -50,7 +53,7 @@ def load(assignment: Assignment) -> list[Mutant]:
     for i, raw in enumerate(data.get("mutants", []), 1):
         try:
             m = Mutant(assignment, raw["name"], raw["file"], raw["find"], raw["replace"],
-                       tuple(raw["fails"]), raw.get("hint", ""))
+                       tuple(raw["fails"]), raw.get("hint", ""), bool(raw.get("headline", False)))
         except KeyError as exc:
             raise UsageError(f"{path}: mutant #{i} needs {exc.args[0]!r}") from None
         bad = set(m.fails) - task_ids
@@ -82,9 +85,12 @@ def verdict(m: Mutant, result: AssignmentResult) -> list[str]:
     if lost != set(m.fails):
         problems.append(f"mutant {m.name!r}: expected exactly {sorted(m.fails)} to lose points, got {sorted(lost)}")
     if m.hint:
-        text = "\n".join(r.message for t in result.tasks if t.id in m.fails for r in t.tests)
+        msgs = [r.message for t in result.tasks if t.id in m.fails for r in t.tests if r.outcome != PASSED]
+        text = "\n".join(msgs)
         if m.hint.lower() not in text.lower():
             problems.append(f"mutant {m.name!r}: no message of {sorted(m.fails)} says {m.hint!r}")
+        elif m.headline and not any(m.hint.lower() in (msg.splitlines() or [""])[0].lower() for msg in msgs):
+            problems.append(f"mutant {m.name!r}: {m.hint!r} is said, but not in the first line of any reason")
     return problems
 
 

@@ -24,7 +24,9 @@ def test_backward_matches_torch(impl, rng, shape):
     layer = impl.nn.relu.ReLU()
     layer.forward(x)
     _, g = torch_run(torch.relu, {"input": x}, dy)
-    assert_close(layer.backward(dy), g["input"], "dX", mistakes={
+    assert_close(layer.backward(dy), g["input"], "dX", where={
+        "x > 0": x > 0, "x <= 0": x <= 0, "grad_out > 0": dy > 0, "grad_out <= 0": dy <= 0,
+    }, mistakes={
         "the gradient was not masked: dX must be zero where the input was not positive": dy,
         "the mask is inverted: pass the gradient where x > 0, block it elsewhere": dy * (x <= 0),
     })

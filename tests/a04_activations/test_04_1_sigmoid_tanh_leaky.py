@@ -74,8 +74,10 @@ def test_backward_matches_torch(impl, rng, name, shape):
     layer = make(impl)
     layer.forward(x)
     dx = layer.backward(dy)
-    _, g = torch_run(fn, {"x": x}, dy)
-    assert_close(dx, g["x"], f"{name}: dX = backward(dY)", mistakes=backward_mistakes(name, x, dy))
+    y, g = torch_run(fn, {"x": x}, dy)
+    assert_close(dx, g["x"], f"{name}: dX = backward(dY)", mistakes=backward_mistakes(name, x, dy),
+                 quantities={"y": y, "1 - y": 1 - y, "1 + y": 1 + y, "x": x},
+                 where={"x > 0": x > 0, "x <= 0": x <= 0}, inputs={"grad_out": dy})
 
 
 @pytest.mark.parametrize("name", LAYERS)
