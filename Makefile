@@ -117,9 +117,10 @@ $(KATEX):
 	@mkdir -p $(TOOLS)/katex
 	@npm install --silent --no-audit --no-fund --no-save --prefix $(TOOLS)/katex katex@$(KATEX_VERSION)
 
-# Debian's Chromium and its driver, for the site's browser test (make check); installed when missing.
+# Debian's Chromium and its driver, for the site's browser test (make check); installed when missing
+# (a GitHub runner's Google Chrome and chromedriver do as well).
 chromium:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@{ command -v chromium || command -v google-chrome; } >/dev/null && command -v chromedriver >/dev/null || { \
 	  echo "Installing chromium and chromium-driver (apt-get, first run only)..."; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }
@@ -146,8 +147,9 @@ mutation: $(STAMP_TEST) ## mutation testing: every automatic mutant of the solut
 starter: $(STAMP_TEST) ## regenerate starter/ from reference/
 	@$(PY) -m grader starter $(if $(FORCE),--force)
 
-handouts: $(STAMP_TEST) ## regenerate the task table in every handout from its manifest
+handouts: $(STAMP_TEST) ## regenerate the task table in every handout, and README.md's sample output from a real run
 	@$(PY) -m grader handouts
+	@$(PY) -m grader readme-sample
 
 grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json|csv|gradescope|classroom]
 	@$(PY) -m grader grade "$(A)" "$(SUBMISSION)" --format "$(FORMAT)"

@@ -17,7 +17,7 @@ import numpy as np
 from .device import to_numpy
 from .diagnose import Context, diagnose
 
-__all__ = ["assert_close", "assert_dtype", "rel_error", "to_numpy", "REL_TOL"]
+__all__ = ["assert_close", "assert_dtype", "assert_layers_close", "rel_error", "to_numpy", "REL_TOL"]
 
 REL_TOL = 1e-7
 _MATCH = 1e-6  # how close a candidate explanation must be to count as "matches"
@@ -181,6 +181,39 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
     if headline:
         msg = f"{headline}\n  {msg}"
     raise AssertionError(msg + "".join(f"\n  hint: {h}" for h in hints))
+
+
+def assert_layers_close(layers: Sequence[tuple[str, Mapping[str, tuple[Any, Any]]]],
+                        between: Sequence[str] = (), **context: Any) -> None:
+    """Compare the gradients of a network layer by layer and say where the error enters.
+
+    ``layers`` in forward order: ``[("layer 1", {"dW1": (actual, expected), ...}), ("layer 2", {...})]``;
+    ``between[i]`` names what the backward pass goes through from layer ``i + 2`` down to layer ``i + 1``
+    (e.g. "the ReLU mask and da1"). When the last layers are right and an earlier one is wrong, the
+    first line says that the error enters between them; the numbers of the first wrong quantity follow.
+    ``context`` goes to :func:`assert_close` (``constants=``, ``batch_size=``, ...).
+    """
+    __tracebackhide__ = True
+    failures: dict[int, tuple[str, AssertionError]] = {}
+    for i, (_, quantities) in enumerate(layers):
+        for qname, (actual, expected) in quantities.items():
+            try:
+                assert_close(actual, expected, qname, **context)
+            except AssertionError as exc:
+                failures.setdefault(i, (qname, exc))
+    if not failures:
+        return
+    deepest_wrong = max(failures)
+    right_above = [i for i in range(deepest_wrong + 1, len(layers))]
+    names = lambda idx: ", ".join(q for i in idx for q in layers[i][1])   # noqa: E731
+    qname, exc = failures[min(failures)]
+    if right_above and len(failures) == deepest_wrong + 1 - min(failures):
+        via = f", in {between[deepest_wrong]}" if deepest_wrong < len(between) else ""
+        head = (f"{names(right_above)} {'is' if len(right_above) == 1 and len(layers[right_above[0]][1]) == 1 else 'are'} "
+                f"right and {names(sorted(failures))} wrong: the error enters between {layers[deepest_wrong][0]} and "
+                f"{layers[deepest_wrong + 1][0]}{via}.")
+        raise AssertionError(f"{head}\n  {qname}: {exc}") from None
+    raise exc
 
 
 def assert_dtype(actual: Any, dtype: Any, name: str = "value", because: str = "") -> None:

@@ -21,9 +21,12 @@ def task_state(outcomes: list[State]) -> State:
     return NOT_STARTED
 
 
-def _informative(r: TestRecord) -> tuple[bool, bool, bool]:
-    """Sort key: the failure a student learns most from first (one that ran, with a hint, public)."""
-    return (r.message.startswith("not run:"), "hint:" not in r.message, r.hidden)
+def _informative(r: TestRecord) -> tuple[bool, bool, bool, bool]:
+    """Sort key: the failure a student learns most from first: one that ran, whose first line says what is
+    wrong (not only "does not match"), with a hint, public."""
+    first = (r.message.splitlines() or [""])[0]
+    return (r.message.startswith("not run:"), "does not match: relative error" in first,
+            "hint:" not in r.message, r.hidden)
 
 
 def not_started_reason(task: Task, failing: list[TestRecord], impl_label: str) -> str:

@@ -34,7 +34,7 @@ from ..errors import UsageError
 from ..outcome import NOT_STARTED, PASSED
 from ..paths import ROOT, TESTS
 from ..results import RunResult
-from . import handouts, layering, leaks, mutants, notebooks, site, strip, workflows
+from . import handouts, layering, leaks, mutants, notebooks, samples, site, strip, workflows
 
 JOBS = max(1, min(4, os.cpu_count() or 1))
 #: automatic mutants per assignment in make check's sample (``make mutation`` runs them all)
@@ -106,7 +106,7 @@ def mypy() -> tuple[list[str], str]:
 
 def manifests_and_sync() -> tuple[list[str], str]:
     assignments = manifest.all_assignments()
-    problems = [f"{p}: run `make starter`" for p in strip.stale()] + handouts.stale()
+    problems = [f"{p}: run `make starter`" for p in strip.stale()] + handouts.stale() + samples.stale()
     tasks = sum(len(a.tasks) for a in assignments)
     points = sum(a.max_points for a in assignments)
     return problems, f"{len(assignments)} assignments, {tasks} tasks, {points:g} points"
@@ -181,15 +181,24 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
             ("every task has public and hidden tests", coverage)]
 
 
-def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None) -> tuple[list[str], str]:
-    """Grade a copy of the reference with each planted mistake of ``assignments`` (default: all)."""
+def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None,
+                     through_grade: bool = False) -> tuple[list[str], str]:
+    """Grade a copy of the reference with each planted mistake of ``assignments`` (default: all);
+    ``through_grade``: through ``make grade``'s path (the sandboxed judge) instead of ``grader test``."""
     chosen = manifest.all_assignments() if assignments is None else assignments
     ms = [m for a in chosen for m in mutants.load(a)]
 
     def one(m: mutants.Mutant) -> list[str]:
         with mutants.scratch() as tmp:
             sub = mutants.materialise(m, Path(tmp))
-            res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden"])
+            if through_grade:
+                from .sandbox import grade_submission
+                try:
+                    res, err = grade_submission(m.assignment, sub), ""
+                except (UsageError, RuntimeError) as exc:
+                    res, err = None, str(exc)
+            else:
+                res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden"])
         if res is None:
             return [f"mutant {m.name!r}: the run did not finish: {err}"]
         return mutants.verdict(m, res.assignments[0])

@@ -47,8 +47,10 @@ def cmd_grade(ns: argparse.Namespace) -> int:
     path = Path(ns.submission).expanduser()
     if gradebook.is_batch(path):
         return gradebook.run(assignment, path, fmt=ns.format, out=ns.out, csv_path=ns.csv,
-                             hidden=not ns.public_only, timeout=ns.timeout, jobs=ns.jobs, roster=ns.roster)
-    results = grade_submission(assignment, ns.submission, hidden=not ns.public_only, timeout=ns.timeout)
+                             hidden=not ns.public_only, timeout=ns.timeout, jobs=ns.jobs, roster=ns.roster,
+                             unsafe=ns.unsafe)
+    results = grade_submission(assignment, ns.submission, hidden=not ns.public_only, timeout=ns.timeout,
+                               unsafe=ns.unsafe)
     if ns.format == "csv":
         row = gradebook.grade_one(assignment, path, lambda *a, **k: results)
         text = gradebook.to_csv(assignment, [row]).rstrip("\n")
@@ -122,10 +124,20 @@ def cmd_check(ns: argparse.Namespace) -> int:
     return run_checks(skip_own=ns.skip_own_tests, node_modules=Path(ns.node_modules))
 
 
+def cmd_readme_sample(ns: argparse.Namespace) -> int:
+    from . import samples
+    if ns.check:
+        problems = samples.stale()
+        print("\n".join(problems) or "README.md's sample output is what a run prints.")
+        return EXIT_FULL if not problems else EXIT_SHORT
+    print("wrote the sample output in README.md" if samples.write() else "README.md's sample output was up to date.")
+    return EXIT_FULL
+
+
 def cmd_mutants(ns: argparse.Namespace) -> int:
     from .check import planted_mistakes
     chosen = [manifest.resolve(a) for a in ns.assignment] or None
-    problems, summary = planted_mistakes(chosen)
+    problems, summary = planted_mistakes(chosen, through_grade=ns.grade)
     for p in problems:
         print(f"  {p}")
     print(f"planted mistakes: {summary}")
@@ -183,6 +195,8 @@ def register(sub: Any) -> None:
     g.add_argument("--jobs", type=int, default=1, help="submissions graded at once (folder of submissions)")
     g.add_argument("--timeout", type=float, default=None, help="seconds per test")
     g.add_argument("--public-only", action="store_true", help="grade with the public tests only")
+    g.add_argument("--unsafe", action="store_true", help="grade even where no sandbox works (the result is "
+                                                         "then marked NOT AUTHORITATIVE)")
     g.set_defaults(func=cmd_grade)
 
     r = sub.add_parser("release", help="write the student repository, keeping its .git (instructor)")
@@ -211,8 +225,14 @@ def register(sub: Any) -> None:
     pu.add_argument("out", help="where the assembled package goes (a new folder)")
     pu.set_defaults(func=cmd_place_uploads)
 
+    rs = sub.add_parser("readme-sample", help="regenerate README.md's sample output from a real run (instructor)")
+    rs.add_argument("--check", action="store_true", help="only report whether it is stale")
+    rs.set_defaults(func=cmd_readme_sample)
+
     mu = sub.add_parser("mutants", help="grade every planted mistake of mutants.toml (instructor)")
     mu.add_argument("assignment", nargs="*", help="only these assignments (default: all)")
+    mu.add_argument("--grade", action="store_true", help="grade each mutant through make grade's path (the "
+                                                         "sandboxed judge) instead of grader test")
     mu.set_defaults(func=cmd_mutants)
 
     c = sub.add_parser("check", help="prove the course is sound (instructor)")

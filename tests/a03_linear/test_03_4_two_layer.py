@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader import assert_close, gradcheck
+from grader import assert_close, assert_layers_close, gradcheck
 from grader.oracles import torch_run
 
 pytestmark = pytest.mark.task("03.4")
@@ -36,7 +36,22 @@ def test_gradients_match_torch(impl, rng, name):
     _, grads = impl.nn.two_layer.two_layer_loss(x, y, params)
     _, expected = torch_run(torch_loss, params, consts={"x": x, "y": y})
     assert isinstance(grads, dict) and name in grads, f"grads should be a dict with key {name!r}"
-    assert_close(grads[name], expected[name], f"d{name}", batch_size=x.shape[0])
+    n, c = y.shape
+    assert_close(grads[name], expected[name], f"d{name}", batch_size=n,
+                 constants={"C (the number of outputs averaged over)": c, "N·C (the entries averaged over)": n * c})
+
+
+def test_where_the_error_enters(impl, rng):
+    """All four gradients at once: when the second layer's are right and the first's wrong, say where."""
+    x, y, params = problem(rng)
+    _, grads = impl.nn.two_layer.two_layer_loss(x, y, params)
+    _, expected = torch_run(torch_loss, params, consts={"x": x, "y": y})
+    assert isinstance(grads, dict) and {"W1", "b1", "W2", "b2"} <= set(grads), "grads needs W1, b1, W2 and b2"
+    n, c = y.shape
+    assert_layers_close([("layer 1", {"dW1": (grads["W1"], expected["W1"]), "db1": (grads["b1"], expected["b1"])}),
+                         ("layer 2", {"dW2": (grads["W2"], expected["W2"]), "db2": (grads["b2"], expected["b2"])})],
+                        between=["the backward through the ReLU (the mask z1 > 0 applied to da1 = dz2 W2)"],
+                        batch_size=n, constants={"C (the number of outputs averaged over)": c})
 
 
 def test_gradient_by_finite_differences(impl, rng):
@@ -51,6 +66,10 @@ def test_gradient_by_finite_differences(impl, rng):
 def test_params_are_not_modified(impl, rng):
     x, y, params = problem(rng)
     before = {k: v.copy() for k, v in params.items()}
-    impl.nn.two_layer.two_layer_loss(x, y, params)
+    x0, y0 = x.copy(), y.copy()
+    loss, _ = impl.nn.two_layer.two_layer_loss(x, y, params)
     for k in params:
         assert_close(params[k], before[k], f"params[{k!r}] after the call (it must not be modified)")
+    assert_close(x, x0, "x after the call (it must not be modified)")
+    assert_close(y, y0, "y after the call (it must not be modified)")
+    assert_close(loss, torch_run(torch_loss, before, consts={"x": x0, "y": y0})[0], "loss")

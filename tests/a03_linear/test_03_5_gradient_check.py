@@ -25,8 +25,11 @@ def test_numerical_gradient_of_a_known_function(impl, rng, shape):
 def test_numerical_gradient_leaves_x_unchanged(impl, rng):
     x = rng.standard_normal((3, 3))
     before = x.copy()
-    impl.nn.gradient_check.numerical_gradient(lambda: float(np.sum(x ** 2)), x)
-    assert_close(x, before, "x after numerical_gradient (restore every element after nudging it)")
+    h = 1e-5
+    grad = impl.nn.gradient_check.numerical_gradient(lambda: float(np.sum(x ** 2)), x, h)
+    assert_close(x, before, "x after numerical_gradient (restore every element after nudging it)",
+                 constants={"h, the step": h})
+    assert_close(grad, 2 * before, "the numerical gradient of sum(x**2)", tol=1e-8)
 
 
 @pytest.mark.parametrize("a,b", [

@@ -105,3 +105,30 @@ def test_grade_survives_a_crash(reference_copy):
     tasks = {t["id"]: t for t in json.loads(p.stdout)["assignments"][0]["tasks"]}
     assert tasks["03.4"]["state"] == "crash" and tasks["03.4"]["earned"] == 0
     assert all(tasks[k]["state"] == "passed" for k in ("03.1", "03.2", "03.3", "03.5"))
+
+
+def test_a_task_spelled_like_its_assignment_runs_that_task():
+    p = grader("test", "3", "--task", "3.2")
+    assert p.returncode == 1 and "03.2  Linear backward" in p.stdout
+    assert "03.1  Linear forward                         not run" in p.stdout
+    assert "total of the tasks run" in p.stdout and "0 / 20" in p.stdout and "/ 70" not in p.stdout
+
+
+def test_an_unknown_task_lists_the_real_ones():
+    p = grader("test", "03", "--task", "03.9")
+    assert p.returncode == 2 and "no task '03.9'" in p.stderr and "03.1, 03.2, 03.3, 03.4, 03.5" in p.stderr
+
+
+def test_long_hints_are_wrapped_not_cut():
+    from grader.outcome import State
+    from grader.report import table
+    from grader.results import AssignmentResult, TaskResult
+    hint = "hint: " + " ".join(f"word{i}" for i in range(60))
+    t = TaskResult("03.2", "Linear backward", 20, 0, State.FAILED, 0, 1, f"test_x: dW is wrong\n  {hint}")
+    text = table(AssignmentResult("03", "03-linear", "Linear", "starter", 0, 20, [t]), colour=False)
+    assert "…" not in text and "word59" in text and all(len(ln) <= 124 for ln in text.splitlines())
+
+
+def test_the_readme_sample_is_a_real_run():
+    from grader.instructor import samples
+    assert samples.stale() == [], "run `python -m grader readme-sample` (make handouts does)"
