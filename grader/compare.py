@@ -204,16 +204,18 @@ def assert_layers_close(layers: Sequence[tuple[str, Mapping[str, tuple[Any, Any]
     if not failures:
         return
     deepest_wrong = max(failures)
-    right_above = [i for i in range(deepest_wrong + 1, len(layers))]
-    names = lambda idx: ", ".join(q for i in idx for q in layers[i][1])   # noqa: E731
-    qname, exc = failures[min(failures)]
+    right_above = list(range(deepest_wrong + 1, len(layers)))
+
+    def names(idx: Sequence[int]) -> str:
+        return ", ".join(q for i in idx for q in layers[i][1])
+    qname, first = failures[min(failures)]
     if right_above and len(failures) == deepest_wrong + 1 - min(failures):
         via = f", in {between[deepest_wrong]}" if deepest_wrong < len(between) else ""
-        head = (f"{names(right_above)} {'is' if len(right_above) == 1 and len(layers[right_above[0]][1]) == 1 else 'are'} "
-                f"right and {names(sorted(failures))} wrong: the error enters between {layers[deepest_wrong][0]} and "
-                f"{layers[deepest_wrong + 1][0]}{via}.")
-        raise AssertionError(f"{head}\n  {qname}: {exc}") from None
-    raise exc
+        verb = "is" if len(right_above) == 1 and len(layers[right_above[0]][1]) == 1 else "are"
+        head = (f"{names(right_above)} {verb} right and {names(sorted(failures))} wrong: the error enters between "
+                f"{layers[deepest_wrong][0]} and {layers[deepest_wrong + 1][0]}{via}.")
+        raise AssertionError(f"{head}\n  {qname}: {first}") from None
+    raise first
 
 
 def assert_dtype(actual: Any, dtype: Any, name: str = "value", because: str = "") -> None:
