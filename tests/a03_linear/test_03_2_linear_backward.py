@@ -61,15 +61,35 @@ def test_backward_keeps_float32(impl, rng):
     layer = make(impl, rng, 3, 2, dtype=np.float32)
     x = rng.standard_normal((4, 3)).astype(np.float32)
     layer.forward(x)
-    dx = layer.backward(np.ones((4, 2), dtype=np.float32))
+    dy = np.ones((4, 2), dtype=np.float32)
+    dx = layer.backward(dy)
     assert_dtype(dx, np.float32, "dX", "float32 input and weights")
     assert_dtype(layer.W.grad, np.float32, "dW", "float32 weights")
+    _, g = torch_run(lambda x, W, b: F.linear(x, W, b), {"x": x, "W": layer.W.data, "b": layer.b.data}, dy)
+    assert_close(dx, g["x"], "dX in float32", tol=1e-5)
+    assert_close(layer.W.grad, g["W"], "dW in float32", tol=1e-5)
 
 
 def test_backward_does_not_change_grad_out(impl, rng):
     layer = make(impl, rng, 3, 2)
-    layer.forward(rng.standard_normal((4, 3)))
+    x = rng.standard_normal((4, 3))
+    layer.forward(x)
     dy = rng.standard_normal((4, 2))
     before = dy.copy()
-    layer.backward(dy)
+    dx = layer.backward(dy)
     assert_close(dy, before, "grad_out after backward(grad_out) (the input must not be modified)")
+    _, g = torch_run(lambda x, W, b: F.linear(x, W, b), {"x": x, "W": layer.W.data, "b": layer.b.data}, before)
+    assert_close(dx, g["x"], "dX (returned by backward)")
+
+
+def test_gradients_are_added_over_two_backward_calls(impl, rng):
+    """backward adds into .grad (as PyTorch does): two calls without zero_grad give twice the gradient."""
+    layer = make(impl, rng, 3, 2)
+    x, dy = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    for _ in range(2):
+        layer.forward(x)
+        layer.backward(dy)
+    once_W, once_b = dy.T @ x, dy.sum(axis=0)
+    overwrote = "the second backward overwrote .grad: backward must add into it (+=), as PyTorch does"
+    assert_close(layer.W.grad, 2 * once_W, "W.grad after two backward calls", mistakes={overwrote: once_W})
+    assert_close(layer.b.grad, 2 * once_b, "b.grad after two backward calls", mistakes={overwrote: once_b})
