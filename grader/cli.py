@@ -126,6 +126,8 @@ def cmd_test(ns: argparse.Namespace) -> int:
     if not ns.stream:
         add_advisory(results, assignments, ns.impl, hidden=ns.hidden, timeout=ns.timeout)
     _emit(FORMATS[ns.format](results), ns.out)
+    if ns.summary:
+        Path(ns.summary).write_text(FORMATS["markdown"](results) + "\n", encoding="utf-8")
     return exit_status(results)
 
 
@@ -150,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--timeout", type=float, default=None, help="seconds per test (default: pyproject's)")
     t.add_argument("--format", choices=sorted(FORMATS), default="table")
     t.add_argument("--out", default=None, help="write the report to this file instead of the terminal")
+    t.add_argument("--summary", default=None, help="also write a Markdown per-task table here (a CI step summary)")
     t.add_argument("-v", "--verbose", action="store_true", help="show pytest's full output too")
     t.add_argument("--stream", default=None, help=argparse.SUPPRESS)
     t.add_argument("--deselect", action="append", default=[], help=argparse.SUPPRESS)

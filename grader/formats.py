@@ -26,7 +26,8 @@ and registered in :data:`grader.report.FORMATS`, so ``--format classroom`` and
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+import math
+from typing import Any, Iterable, Sequence
 
 from .outcome import CRASH, ERROR, NO_TESTS, NOT_STARTED, PASSED, TIMEOUT, TestRecord
 from .report import FORMATS, fmt_points
@@ -64,24 +65,59 @@ def classroom_status(task: TaskResult) -> str:
     return "error" if task.state in _ERROR_STATES else "fail"
 
 
+def classroom_unit(points: Sequence[float]) -> float:
+    """The points of one Classroom entry: the greatest common divisor of the tasks' points (in hundredths)."""
+    cents = [round(p * 100) for p in points if p > 0]
+    return (math.gcd(*cents) if cents else 100) / 100
+
+
 def classroom_tests(assignment: AssignmentResult) -> list[dict[str, Any]]:
-    """One Classroom test entry per task of one scored assignment."""
+    """The Classroom test entries of one scored assignment.
+
+    GitHub's grading reporter prints two totals that must tell one story: its notice sums the
+    entries' ``score``, and its table scores a runner as (passing entries / entries) x max_score.
+    Both agree only when every entry is worth the same and either passes with all of it or
+    fails with none. So a task becomes ``points / unit`` entries of :func:`classroom_unit` points
+    each, all passing when the task passed in full (as nbgrader gives a task its points only when
+    all its tests pass). The partial credit ``make test`` shows stays in each entry's message and in
+    the step summary (``--format markdown``).
+    """
+    unit = classroom_unit([t.points for t in assignment.tasks])
     out = []
     for t in assignment.tasks:
         counts = f"{fmt_points(t.earned)}/{fmt_points(t.points)} points, {t.passed}/{t.total} tests passed"
         message = counts if t.state == PASSED else f"{t.state.value}: {counts}\n{_first_lines(t.reason)}".rstrip()
         filename, line = _where(t.tests)
-        out.append({
-            "name": f"{t.id} {t.title}",
-            "status": classroom_status(t),
-            "score": _num(t.earned),
-            "message": message,
-            "test_code": f"make test A={assignment.assignment} T={t.id} V=1",
-            "filename": filename,
-            "line_no": line,
-            "duration": round(sum(r.duration for r in t.tests), 3),
-        })
+        parts = max(1, round(t.points / unit))
+        for k in range(parts):
+            out.append({
+                "name": f"{t.id} {t.title}" + (f" (part {k + 1}/{parts})" if parts > 1 else ""),
+                "status": classroom_status(t),
+                "score": _num(t.points / parts if t.state == PASSED else 0),
+                "message": message if k == 0 else f"see part 1 of task {t.id}",
+                "test_code": f"make test A={assignment.assignment} T={t.id} V=1",
+                "filename": filename,
+                "line_no": line,
+                "duration": round(sum(r.duration for r in t.tests), 3) if k == 0 else 0.0,
+            })
     return out
+
+
+def render_markdown(results: RunResult) -> str:
+    """A per-task table for a CI step summary (``$GITHUB_STEP_SUMMARY``): what ``make test`` says, in Markdown."""
+    out = []
+    for a in results.assignments:
+        out += [f"### Assignment {a.assignment} · {a.title}: {fmt_points(a.score)} / {fmt_points(a.max_score)}", "",
+                "| task | title | state | tests | points | Classroom points |", "| --- | --- | --- | ---: | ---: | ---: |"]
+        for t in a.tasks:
+            classroom = t.points if t.state == PASSED else 0
+            out.append(f"| {t.id} | {t.title} | {t.state.value} | {t.passed}/{t.total} | "
+                       f"{fmt_points(t.earned)} / {fmt_points(t.points)} | {fmt_points(classroom)} |")
+        full = sum(t.points for t in a.tasks if t.state == PASSED)
+        out += ["", f"Classroom records {fmt_points(full)} / {fmt_points(a.max_score)}: a task counts there once all of "
+                f"its tests pass. `make test A={a.assignment}` shares a task's points among its tests "
+                f"({fmt_points(a.score)} here) and says what to fix.", ""]
+    return "\n".join(out)
 
 
 def classroom_result(results: RunResult) -> dict[str, Any]:
@@ -171,8 +207,8 @@ def render_gradescope(results: RunResult) -> str:
     return json.dumps(gradescope_result(results), indent=2)
 
 
-def register(formats: dict[str, Any] = FORMATS, names: Iterable[str] = ("classroom", "gradescope")) -> None:
-    table = {"classroom": render_classroom, "gradescope": render_gradescope}
+def register(formats: dict[str, Any] = FORMATS, names: Iterable[str] = ("classroom", "gradescope", "markdown")) -> None:
+    table = {"classroom": render_classroom, "gradescope": render_gradescope, "markdown": render_markdown}
     for name in names:
         formats.setdefault(name, table[name])
 

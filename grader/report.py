@@ -71,8 +71,8 @@ def table(result: AssignmentResult, colour: bool | None = None) -> str:
                 continue
             lines.append(f"  {t.id}  {reason[0]}")
             lines += [f"        {ln}" for ln in reason[1:]]
-    for reason, n in sorted(result.skipped.items()):
-        lines.append(f"  skipped, no points lost: {n} test{'s' if n > 1 else ''} ({reason})")
+    for why, n in sorted(result.skipped.items()):
+        lines.append(f"  skipped, no points lost: {n} test{'s' if n > 1 else ''} ({why})")
     advisory = [t for t in tasks if t.ran and t.advisory]
     if advisory:
         lines += ["", "On your own layers (advisory, no points):"]

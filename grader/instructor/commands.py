@@ -61,6 +61,9 @@ def cmd_grade(ns: argparse.Namespace) -> int:
             fh.write(text + "\n")
     else:
         print(text)
+    if ns.summary:
+        with open(ns.summary, "w", encoding="utf-8") as fh:
+            fh.write(FORMATS["markdown"](results) + "\n")
     return exit_status(results)
 
 
@@ -188,6 +191,7 @@ def register(sub: Any) -> None:
                                       "subfolder per student (then a CSV gradebook is written)")
     g.add_argument("--format", choices=sorted(set(FORMATS) | {"csv"}), default="table")
     g.add_argument("--out", default=None, help="write the report here instead of the terminal")
+    g.add_argument("--summary", default=None, help="also write a Markdown per-task table here (a CI step summary)")
     g.add_argument("--csv", default=None, help="where a folder's gradebook goes (default: "
                                                "SUBMISSION/gradebook-NN.csv)")
     g.add_argument("--roster", default=None, help="file of student names, one a line: a name with no "

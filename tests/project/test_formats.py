@@ -54,21 +54,38 @@ def test_classroom_result_field_by_field():
     r = classroom_result(results(MIXED))
     assert set(r) == {"version", "status", "max_score", "tests"}
     assert r["version"] == 1 and r["status"] == "fail" and r["max_score"] == 20
-    assert [t["name"] for t in r["tests"]] == ["09.1 one", "09.2 two", "09.3 three"]
+    # the tasks are worth 10, 6 and 4: entries of 2 points each (their greatest common divisor)
+    assert [t["name"] for t in r["tests"]] == [f"09.1 one (part {k}/5)" for k in range(1, 6)] + \
+        [f"09.2 two (part {k}/3)" for k in range(1, 4)] + [f"09.3 three (part {k}/2)" for k in range(1, 3)]
     for t in r["tests"]:
         assert set(t) == CLASSROOM_TEST_KEYS
         assert isinstance(t["score"], (int, float)) and isinstance(t["line_no"], int)
         assert isinstance(t["duration"], float) and t["test_code"].startswith("make test A=09 T=09.")
-    t1, t2, t3 = r["tests"]
-    assert (t1["status"], t1["score"]) == ("fail", 7.5)
-    assert "3/4 tests passed" in t1["message"] and "hint: transposed" in t1["message"]
+    t1, t2, t3 = r["tests"][0], r["tests"][5], r["tests"][8]
+    assert (t1["status"], t1["score"]) == ("fail", 0)     # 7.5 of 10 in make test; Classroom counts full tasks
+    assert "7.50/10 points, 3/4 tests passed" in t1["message"] and "hint: transposed" in t1["message"]
     assert (t1["filename"], t1["line_no"]) == ("tests/a09_x/test_09.1.py", 30)  # the failing public test
-    assert t1["duration"] == 1.0
-    assert (t2["status"], t2["score"], t2["message"]) == ("pass", 6, "6/6 points, 2/2 tests passed")
+    assert t1["duration"] == 1.0 and r["tests"][1]["message"] == "see part 1 of task 09.1"
+    assert (t2["status"], t2["score"], t2["message"]) == ("pass", 2, "6/6 points, 2/2 tests passed")
     assert (t3["status"], t3["score"]) == ("fail", 0) and "not started" in t3["message"]
     assert "hidden" not in t3["filename"]
-    # the reporter's rule: the sum of the tests' scores over max_score
-    assert sum(t["score"] for t in r["tests"]) == pytest.approx(13.5)
+
+
+def test_the_reporters_two_totals_agree():
+    """The notice sums the scores; the runner table takes (passing / entries) x max_score: the same number."""
+    for recs in (MIXED, [rec("09.1", "passed", 1), rec("09.2", "passed", 2), rec("09.3", "failed", 3)]):
+        r = classroom_result(results(recs))
+        notice = sum(t["score"] for t in r["tests"])
+        table = sum(t["status"] == "pass" for t in r["tests"]) / len(r["tests"]) * r["max_score"]
+        assert notice == pytest.approx(table)
+    assert sum(t["score"] for t in classroom_result(results(MIXED))["tests"]) == 6
+
+
+def test_the_step_summary_shows_both_figures():
+    text = FORMATS["markdown"](results(MIXED))
+    assert "| 09.1 | one | failed | 3/4 | 7.50 / 10 | 0 |" in text
+    assert "| 09.2 | two | passed | 2/2 | 6 / 6 | 6 |" in text
+    assert "Classroom records 6 / 20" in text and "13.50" in text
 
 
 def test_classroom_status_pass_error_and_base64_round_trip():
@@ -77,7 +94,7 @@ def test_classroom_status_pass_error_and_base64_round_trip():
     assert r["status"] == "pass" and all(t["status"] == "pass" for t in r["tests"])
     assert json.loads(base64.b64decode(base64.b64encode(FORMATS["classroom"](results(full)).encode()))) == r
     crashed = classroom_result(results(full[:2] + [rec("09.3", "error", 3, msg="ValueError: boom")]))
-    assert crashed["status"] == "fail" and crashed["tests"][2]["status"] == "error"
+    assert crashed["status"] == "fail" and crashed["tests"][-1]["status"] == "error"
     assert classroom_result(results(full, problems=["a test without a task marker"]))["status"] == "error"
     broken = classroom_error(70, "the grader could not run")
     assert broken["status"] == "error" and broken["max_score"] == 70 and broken["tests"][0]["score"] == 0
@@ -129,7 +146,7 @@ def test_classroom_end_to_end_reference_and_stubs(tmp_path):
     p = grader("test", "03", "--format", "classroom", "--out", str(out))
     stubs = json.loads(out.read_text())
     assert p.returncode == 1 and stubs["status"] == "fail" and sum(t["score"] for t in stubs["tests"]) == 0
-    assert [t["name"].split()[0] for t in stubs["tests"]] == ["03.1", "03.2", "03.3", "03.4", "03.5"]
+    assert list(dict.fromkeys(t["name"].split()[0] for t in stubs["tests"])) == ["03.1", "03.2", "03.3", "03.4", "03.5"]
 
 
 def test_gradescope_end_to_end_with_hidden_tests(tmp_path):

@@ -12,16 +12,18 @@ max_points="$2"
 workspace="${GITHUB_WORKSPACE:-$PWD}"
 python="$workspace/.venv/bin/python"
 out="${RUNNER_TEMP:-/tmp}/nnott-classroom-$assignment.json"
-rm -f "$out"
+summary="${RUNNER_TEMP:-/tmp}/nnott-summary-$assignment.md"
+rm -f "$out" "$summary"
 
 if [ ! -x "$python" ]; then
   echo "::error::$python is missing: the set-up step did not finish."
 elif [ "${NNOTT_HIDDEN:-false}" = "true" ] && [ -d "$workspace/.instructor/grader/instructor" ]; then
   echo "Assignment $assignment: public and hidden tests, graded by the instructor's copy of the grader."
-  (cd "$workspace/.instructor" && "$python" -m grader grade "$assignment" "$workspace" --format classroom --out "$out")
+  (cd "$workspace/.instructor" && "$python" -m grader grade "$assignment" "$workspace" --format classroom --out "$out" \
+     --summary "$summary")
 else
   echo "Assignment $assignment: public tests only (the grades that count come from the instructor's run)."
-  "$python" -m grader test "$assignment" --format classroom --out "$out"
+  "$python" -m grader test "$assignment" --format classroom --out "$out" --summary "$summary"
 fi
 
 if [ ! -s "$out" ]; then
@@ -41,6 +43,11 @@ for t in result["tests"]:
         print("                 " + line)
 print(f"  total  {earned:g} / {result['max_score']:g}  ({result['status']})")
 PY
+fi
+
+# The per-task table (partial credit as `make test` gives it, and what Classroom records) on the run's page
+if [ -s "$summary" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  cat "$summary" >> "$GITHUB_STEP_SUMMARY"
 fi
 
 echo "result=$(base64 -w0 < "$out")" >> "${GITHUB_OUTPUT:-/dev/stdout}"
