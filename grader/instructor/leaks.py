@@ -17,14 +17,17 @@ that the starter itself shows (given code outside the regions). A solution line 
 when it appears inside a released line too, so a handout quoting it in backticks is caught.
 
 :func:`check` builds a fresh release in a temporary folder and scans it, returning
-``(problems, summary)`` for ``make check``; :func:`scan` scans a folder that already exists.
+``(problems, summary)`` for ``make check``; :func:`scan` scans a folder that already exists, and
+:func:`scan_site` a built course site (``make docs``), with the same rules over each page's text.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .. import manifest
@@ -179,19 +182,113 @@ def scan(folder: Path, known: list[Secret] | None = None) -> list[str]:
         if digest in prints:
             problems.append(f"{name}: is {prints[digest]} under another name")
             continue
-        if re.search(r"^\s*### (BEGIN|END) SOLUTION\s*$", text, re.M):
-            problems.append(f"{name}: holds a '### BEGIN/END SOLUTION' marker")
         if name.startswith("starter/") and name.endswith(".py") and name in expected_starter \
                 and text != expected_starter[name]:
             problems.append(f"{name}: differs from the stubs `make starter` generates")
-        norm_lines = [(no, normalise(ln)) for no, ln in enumerate(text.splitlines(), 1)]
-        for no, norm in norm_lines:
-            if len(norm) < MIN_CHARS:
-                continue
-            for s in secrets:
-                if s.norm in norm:
-                    problems.append(f"{name}:{no}: solution line from {s.where}: {s.text}")
-                    break
+        problems += _text_leaks(name, text, secrets)
+    return problems
+
+
+def _text_leaks(name: str, text: str, secrets: list[Secret]) -> list[str]:
+    """The solution markers and solution lines in ``text``, the content of the file ``name``."""
+    problems = []
+    if re.search(r"^\s*### (BEGIN|END) SOLUTION\s*$", text, re.M):
+        problems.append(f"{name}: holds a '### BEGIN/END SOLUTION' marker")
+    for no, line in enumerate(text.splitlines(), 1):
+        norm = normalise(line)
+        if len(norm) < MIN_CHARS:
+            continue
+        for s in secrets:
+            if s.norm in norm:
+                problems.append(f"{name}:{no}: solution line from {s.where}: {s.text}")
+                break
+    return problems
+
+
+class _HTMLText(HTMLParser):
+    """The text of an HTML page as a reader (or a search engine) gets it: tags dropped, entities decoded,
+    line breaks kept; and the text of each ``<pre>`` block on its own, to fingerprint whole files."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.blocks: list[str] = []
+        self._pre: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            self._pre = []
+        if tag in ("br", "p", "div", "li", "tr", "pre", "h1", "h2", "h3", "h4", "td", "th"):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self._pre is not None:
+            self.blocks.append("".join(self._pre))
+            self._pre = None
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+        if self._pre is not None:
+            self._pre.append(data)
+
+
+def html_text(html: str) -> tuple[str, list[str]]:
+    """``(text, pre blocks)`` of an HTML page (see :class:`_HTMLText`)."""
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts), parser.blocks
+
+
+def _json_strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return []
+
+
+#: a built site's folders that hold only the theme's and KaTeX's own files, copied unchanged from their packages
+_VENDORED = ("assets/javascripts/", "assets/stylesheets/", "assets/katex/", "assets/images/")
+
+
+def scan_site(folder: Path, known: list[Secret] | None = None) -> list[str]:
+    """Every leak in a built course site (``make docs``'s ``build/site``), by the release's rules.
+
+    Each page is read as its text (tags dropped, entities decoded, so a highlighted code line split
+    into spans reads whole), and the search index as the text of its entries; both are held against
+    the solution lines and markers of :func:`scan`. Each code block is also fingerprinted: a whole
+    hidden test or reference module shown on a page is caught as in a release.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return [f"{folder}: no built site there (run `make docs`)"]
+    secrets = all_secrets() if known is None else known
+    prints = _fingerprints()
+    problems = _path_problems(folder)
+    for path in _text_files(folder):
+        name = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        if name.startswith(_VENDORED) or b"\0" in data[:4096]:
+            continue
+        raw = data.decode("utf-8", errors="replace")
+        blocks: list[str] = []
+        if path.suffix == ".html":
+            text, blocks = html_text(raw)
+        elif path.suffix == ".json":
+            try:
+                text = "\n".join(html_text(s)[0] for s in _json_strings(json.loads(raw)))
+            except ValueError:
+                text = raw
+        else:
+            text = raw
+        for block in [raw, *blocks]:
+            digest = _digest(block.encode())
+            if digest in prints:
+                problems.append(f"{name}: shows {prints[digest]}")
+        problems += _text_leaks(name, text, secrets)
     return problems
 
 

@@ -42,7 +42,7 @@ TEMPLATES = Path(__file__).resolve().parent / "release_templates"
 FENCE_BEGIN = re.compile(r"^#\s*>>>\s*instructor\b")
 FENCE_END = re.compile(r"^#\s*<<<\s*instructor\b")
 #: pyproject extras that only instructors install.
-INSTRUCTOR_EXTRAS = ("instructor", "workflows", "lint")
+INSTRUCTOR_EXTRAS = ("instructor", "workflows", "lint", "docs")
 #: pyproject tables of the instructors' tools (the linters), left out of the student copy.
 INSTRUCTOR_TABLES = ("tool.ruff", "tool.mypy")
 #: The two secrets the Classroom workflow reads to fetch the hidden tests: a read-only token, and the
@@ -55,7 +55,7 @@ STUDENT_COMMANDS = ("test", "list")
 #: Files an assignment folder may ship besides its handout and manifest (figures for the handout).
 ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 #: Top-level entries of the course repository that are instructor-only, on purpose.
-NOT_RELEASED = {"reference", "bench", ".ci", ".github", "README.md", ".actrc"}
+NOT_RELEASED = {"reference", "bench", ".ci", ".github", "README.md", ".actrc", "docs", "constraints.txt.new"}
 #: Top-level entries that are tools' or the machine's, never course content.
 IGNORED = {".git", ".venv", ".grader", "dist", "build", ".pytest_cache", ".hypothesis", "__pycache__", ".nbgrader-home",
            ".mypy_cache", ".ruff_cache"}
