@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 from grader import manifest
+from grader.errors import UsageError
 from grader.instructor import notebooks as nbs
 from grader.paths import ROOT
 
@@ -83,7 +84,7 @@ def test_relative_imports_become_notes_and_given_modules_are_locked(nb03):
         if c.kind in ("setup", "given", "solution"):
             tree = __import__("ast").parse(c.source)
             assert not [n for n in __import__("ast").walk(tree) if getattr(n, "level", 0)], c.grade_id
-    assert "# from .module import Module, Parameter: defined in an earlier cell" in given["given_linear_0"].source
+    assert "# from ..module import Module, Parameter: defined in an earlier cell" in given["given_nn_linear_0"].source
     data = nb03.to_json()
     for c in data["cells"]:
         meta = c["metadata"].get("nbgrader", {})
@@ -95,7 +96,7 @@ def test_hidden_tests_and_the_reference_sit_between_the_markers(nb03):
     src = cell(nb03, "task_03_2_checks").source
     visible, hidden = nbs.split_hidden(src)
     assert "hidden/test_03_2_linear_backward_hidden.py" in hidden and "_hidden.py" not in visible
-    assert "checks.reference({" in hidden and "'linear': r'''" in hidden
+    assert "checks.reference({" in hidden and "'nn.linear': r'''" in hidden
     assert "BEGIN SOLUTION" not in hidden  # the reference's own markers are removed
     assert visible.rstrip().endswith("checks.run()")
     # a failing cell's traceback quotes the lines above checks.run(): they must be public ones
@@ -106,7 +107,7 @@ def test_the_course_folder_is_written_and_checked_for_staleness(tmp_path):
     course = tmp_path / "course"
     changed = nbs.write(course, [A03])
     assert "source/03-linear/03-linear.ipynb" in changed and "nbgrader_config.py" in changed
-    assert (course / "source/03-linear/grader/notebook.py").is_file()
+    assert (course / "source/03-linear/grader/in_notebook.py").is_file()
     assert not (course / "source/03-linear/grader/instructor").exists()
     assert nbs.stale(course, [A03]) == []
     assert nbs.write(course, [A03]) == []
@@ -116,6 +117,58 @@ def test_the_course_folder_is_written_and_checked_for_staleness(tmp_path):
     data = json.loads(nbs.generate([A03])["source/03-linear/03-linear.ipynb"])
     assert data["nbformat"] == 4 and data["metadata"]["kernelspec"]["name"] == "python3"
     assert len({c["id"] for c in data["cells"]}) == len(data["cells"])
+
+
+def _run_code_cells(nb):
+    """The namespace a kernel would have after running the setup, given and code cells of ``nb``."""
+    import __future__
+    ns = {"__name__": "__notebook__"}
+    for c in nb.cells:
+        if c.kind in ("setup", "given", "solution"):
+            exec(compile(c.source, c.grade_id, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True), ns)
+    return ns
+
+
+def test_two_modules_may_define_the_same_private_helper(reference_copy):
+    """Different helpers of one name (``_which`` in nn/linear.py and nn/relu.py) keep apart in the one
+    namespace: the second is renamed throughout its module, and ``impl`` still reaches each by its own name."""
+    edits = {f"nn/{m}.py": [(f'__all__ = ["{cls}"]', f'__all__ = ["{cls}"]\n\n_WHO = "{m}"\n\n\n'
+                                                     f'def _which():\n    return _WHO')]
+             for m, cls in (("linear", "Linear"), ("relu", "ReLU"))}
+    root = reference_copy("clash", edits)
+    mods = nbs.reference_modules(root / "starter")
+    nb = nbs.build(A03, mods)
+    assert nbs.consistency(A03, nb, mods) == []
+    setup = cell(nb, "setup").source
+    assert "'_WHO': '_WHO__nn_relu'" in setup and "'_which': '_which__nn_relu'" in setup, setup
+    impl = _run_code_cells(nb)["impl"]
+    assert impl.nn.linear._which() == "linear" and impl.nn.relu._which() == "relu"
+    runs = nbs.execute(nb.to_json())
+    assert all(r.ok for r in runs.values()), {k: r.output for k, r in runs.items() if not r.ok}
+
+
+def test_a_clash_a_student_would_meet_is_refused(reference_copy):
+    root = reference_copy("clash", {"nn/relu.py": [('__all__ = ["ReLU"]', '__all__ = ["ReLU"]\n\n\nclass Linear:\n    pass')]})
+    mods = nbs.reference_modules(root / "starter")
+    with pytest.raises(UsageError, match="'Linear' is defined by both nn/linear.py and nn/relu.py"):
+        nbs.build(A03, mods)
+
+
+def test_renaming_touches_names_only():
+    from grader.instructor.notebooks.namespace import rename_tokens
+    text = textwrap.dedent('''\
+        def _pair(v):  # _pair
+            return (v, v) if isinstance(v, int) else v
+
+
+        def size(k, _pair=None):
+            s = "_pair"
+            return _pair(k) + obj._pair + f(_pair=3)
+    ''')
+    out = rename_tokens(text, {"_pair": "_pair__nn_conv"})
+    assert out.splitlines()[0] == "def _pair__nn_conv(v):  # _pair"
+    assert out.splitlines()[-1] == "    return _pair__nn_conv(k) + obj._pair + f(_pair=3)"
+    assert 's = "_pair"' in out and "def size(k, _pair=None):" in out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,7 +244,7 @@ def _pytest_json(args, tmp_path):
 
 def test_a_planted_mistake_reads_the_same_in_the_notebook_as_in_pytest(nb03, reference_copy, tmp_path):
     find, replace = "self.W.grad += g2.T @ x2", "self.W.grad += x2.T @ g2"
-    sub = reference_copy("sub", {"linear.py": [(find, replace)]})
+    sub = reference_copy("sub", {"nn/linear.py": [(find, replace)]})
     res = _pytest_json(["03", "--impl", str(sub), "--hidden", "--task", "03.2"], tmp_path)
     task = res["assignments"][0]["tasks"][1]
     want = {t["name"]: (t["outcome"], where(t["message"])) for t in task["tests"]}
@@ -207,7 +260,7 @@ def test_a_planted_mistake_reads_the_same_in_the_notebook_as_in_pytest(nb03, ref
 
 def test_the_runner_collects_the_tests_pytest_collects():
     """Every test of every assignment, public and hidden, with pytest's parametrize ids and task markers."""
-    from grader.notebook import collected_names
+    from grader.in_notebook import collected_names
     proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--grader-hidden", "-p",
                            "no:randomly", *[str(a.tests_dir) for a in manifest.all_assignments()]],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
@@ -253,7 +306,7 @@ def test_plain(rng):
 
 
 def test_names_and_rng_seeds_match_the_pytest_plugin(tmp_path, monkeypatch):
-    from grader.notebook import Checks
+    from grader.in_notebook import Checks
     path = tmp_path / "test_seeds.py"
     path.write_text(SEEDS)
     theirs, ours = tmp_path / "theirs.jsonl", tmp_path / "ours.jsonl"
@@ -275,7 +328,7 @@ def test_names_and_rng_seeds_match_the_pytest_plugin(tmp_path, monkeypatch):
 
 
 def test_check_cells_write_nothing_to_stderr(capfd):
-    from grader.notebook import Checks
+    from grader.in_notebook import Checks
     src = textwrap.dedent('''
         import sys, os, warnings
         import pytest
@@ -295,7 +348,7 @@ def test_check_cells_write_nothing_to_stderr(capfd):
 
 
 def test_a_failure_raises_assertion_error_with_the_graders_words():
-    from grader.notebook import Checks
+    from grader.in_notebook import Checks
     src = textwrap.dedent('''
         import numpy as np
         import pytest
@@ -324,8 +377,43 @@ def test_a_failure_raises_assertion_error_with_the_graders_words():
     assert "never" not in text
 
 
+def test_a_test_past_its_time_limit_is_a_timeout_and_the_task_stops_there(capfd):
+    from grader.in_notebook import Checks
+    src = textwrap.dedent('''
+        import pytest
+        pytestmark = pytest.mark.task("09.1")
+
+        @pytest.mark.timeout(0.3)
+        def test_spins():
+            try:
+                while True:
+                    pass
+            except Exception:   # a student's broad except cannot swallow the time limit
+                pass
+
+        def test_after():
+            pass
+    ''')
+    checks = Checks("09.1", "slow", impl=None)
+    checks.add("test_slow.py", src)
+    results = checks.results_by_running()
+    assert [(r.name, r.outcome) for r in results] == [("test_spins", "timeout"), ("test_after", "timeout")]
+    assert results[0].message == "Timeout (>0.3s): the test ran past its time limit"
+    assert results[1].message == "not run: an earlier test of task 09.1 timed out"
+    assert capfd.readouterr().err == ""
+
+
+def test_a_test_file_that_cannot_load_is_an_error_not_a_crash():
+    from grader.in_notebook import Checks
+    checks = Checks("09.1", "broken", impl=None).add("tests/a09/test_broken.py", "import pytest\nx = 1 / 0\n")
+    with pytest.raises(AssertionError) as info:
+        checks.run()
+    assert str(info.value).splitlines()[1] == ("- (loading the tests): [error] the tests could not be loaded "
+                                               "(tests/a09/test_broken.py:2): ZeroDivisionError: division by zero")
+
+
 def test_the_notebook_guard_refuses_torch_in_student_cells():
-    from grader.notebook import NotebookImpl
+    from grader.in_notebook import NotebookImpl
     ns = {"__name__": "__main__"}
     NotebookImpl(ns, {"linear": ["Linear"]})
     with pytest.raises(ImportError, match="PyTorch is only the tests' oracle"):
@@ -334,7 +422,7 @@ def test_the_notebook_guard_refuses_torch_in_student_cells():
 
 
 def test_impl_reads_the_notebook_namespace_and_says_what_is_missing():
-    from grader.notebook import NotebookImpl
+    from grader.in_notebook import NotebookImpl
     ns = {"Linear": int}
     impl = NotebookImpl(ns, {"linear": ["Linear", "helper"], "scalar.neuron": ["Neuron"]}, guard=False)
     assert impl.linear.Linear is int
