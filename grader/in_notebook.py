@@ -50,9 +50,10 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import pytest
 
-from .device import DEVICES, make as make_device
+from .device import DEVICES
+from .device import make as make_device
 from .impl import GUARD
-from .outcome import CRASH, ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, TIMEOUT, TaskTimedOut, TestRecord, classify
+from .outcome import CRASH, ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, TIMEOUT, State, TaskTimedOut, TestRecord, classify
 from .seeds import seed_for
 
 __all__ = ["NotebookImpl", "SourcePackage", "Checks", "NotebookPlugin", "seed_for", "collected_names"]
@@ -244,7 +245,7 @@ def _alarm(seconds: float | None, message: str) -> Iterator[None]:
     pytest-timeout) is put back, less the time spent here."""
     usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
               and threading.current_thread() is threading.main_thread())
-    if not usable:
+    if not usable or seconds is None:
         yield
         return
 
@@ -273,7 +274,7 @@ def _user_frame(tb: Any, namespaces: list[dict[str, Any]]) -> Any:
     return found
 
 
-def classify_in_notebook(excinfo: Any, namespaces: list[dict[str, Any]]) -> tuple[str, str]:
+def classify_in_notebook(excinfo: Any, namespaces: list[dict[str, Any]]) -> tuple[State, str]:
     """``(outcome, message)`` for a test that raised: :func:`grader.outcome.classify` itself, the grader's own
     words, with the notebook's cells as the code under test (the folder the kernel compiles them into) and
     the place said as a notebook says it: the function and its line in the cell."""
@@ -556,19 +557,18 @@ class Checks:
         files: dict[str, tuple[str, bool]] = {}
         paths: list[str] = []
         try:
-            for filename, source, hidden in sorted(self.modules, key=lambda m: m[2]):   # public tests first
+            for filename, _source, hidden in sorted(self.modules, key=lambda m: m[2]):   # public tests first
                 rel = PurePosixPath(package) / _relative(filename)
                 files[rel.as_posix()] = (filename, hidden)
                 paths.append(str(root.joinpath(*rel.parts)))
-            for filename, source in self.shared:
+            for filename, _shared in self.shared:
                 files.setdefault((PurePosixPath(package) / _relative(filename)).as_posix(), (filename, False))
-            for rel, (filename, _) in files.items():
-                target = root.joinpath(*PurePosixPath(rel).parts)
+            for rel_path, (filename, _) in files.items():
+                target = root.joinpath(*PurePosixPath(rel_path).parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                source = next((s for f, s, _ in self.modules if f == filename), None)
-                if source is None:
-                    source = next(s for f, s in self.shared if f == filename)
-                target.write_text(source, encoding="utf-8")
+                found = next((s for f, s, _ in self.modules if f == filename), None)
+                text = found if found is not None else next(s for f, s in self.shared if f == filename)
+                target.write_text(text, encoding="utf-8")
             (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
             plugin = NotebookPlugin(self, files)
             args = [*paths, "-c", str(root / "pytest.ini"), "--rootdir", str(root), *PYTEST_ARGS]
@@ -576,7 +576,7 @@ class Checks:
                 args.append("--collect-only")
             sources = [s for _, s, _ in self.modules] + [s for _, s in self.shared]
             with _quiet() as out, _environment():
-                if any("hypothesis" in text for text in sources):
+                if any("hypothesis" in s for s in sources):
                     _quiet_hypothesis()
                 code = pytest.main(args, plugins=[plugin])
             self.output = out.getvalue()

@@ -13,11 +13,24 @@ from ...errors import UsageError
 from ...manifest import Assignment, Task
 from ...paths import rel
 from ...report import fmt_points
-from .cells import (DELIMITERS, GUIDE, Cell, Notebook, check_delimiters, checks_source, close_expr,
-                    grade_id_part, handout_cells, module_file, pyproject_timeout, setup_source, slug_id,
-                    split_hidden)
-from .reference import ModuleInfo, closure, reference_modules
+from .cells import (
+    DELIMITERS,
+    GUIDE,
+    Cell,
+    Notebook,
+    check_delimiters,
+    checks_source,
+    close_expr,
+    grade_id_part,
+    handout_cells,
+    module_file,
+    pyproject_timeout,
+    setup_source,
+    slug_id,
+    split_hidden,
+)
 from .namespace import plan, renamed
+from .reference import ModuleInfo, closure, reference_modules
 from .rewrite import Rewriter, Unit
 from .testfiles import literal, test_files, used_modules
 
@@ -37,15 +50,15 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
     tests, conftests = test_files(a)
     if not tests:
         raise UsageError(f"{a.slug}: no test files in {rel(a.tests_dir)}")
-    for t in tests:
-        if not t.tasks:
-            raise UsageError(f"{t.name}: no @pytest.mark.task('{a.id}.N') marker")
-        unknown = [x for x in t.tasks if x not in own_ids]
+    for tf in tests:
+        if not tf.tasks:
+            raise UsageError(f"{tf.name}: no @pytest.mark.task('{a.id}.N') marker")
+        unknown = [x for x in tf.tasks if x not in own_ids]
         if unknown:
-            raise UsageError(f"{t.name}: task {unknown[0]!r} is not in {a.slug}/manifest.toml")
-        t.impl_modules = used_modules(t.impl_modules, mods, t.name)
-        t.ref_modules = used_modules(t.ref_modules, mods, t.name)
-    used = [m for t in tests for m in t.impl_modules]
+            raise UsageError(f"{tf.name}: task {unknown[0]!r} is not in {a.slug}/manifest.toml")
+        tf.impl_modules = used_modules(tf.impl_modules, mods, tf.name)
+        tf.ref_modules = used_modules(tf.ref_modules, mods, tf.name)
+    used = [m for tf in tests for m in tf.impl_modules]
     modules = closure(own + used, mods)
     given_modules = [m for m in modules if m not in own]
 
@@ -62,7 +75,8 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
                           "given_heading"))
         for m in given_modules:
             text = units[m][0].text
-            cells.append(Cell("given", close_expr(f"# {module_file(m, mods)} (given, read-only)\n{text}"), f"given_{grade_id_part(m)}"))
+            cells.append(Cell("given", close_expr(f"# {module_file(m, mods)} (given, read-only)\n{text}"),
+                              f"given_{grade_id_part(m)}"))
 
     emitted: set[int] = set()
     flat = [(m, i, u) for m in own for i, u in enumerate(units[m])]
@@ -73,7 +87,7 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
         need: set[int] = set()
         mods_needed = closure([m for f in tests_by_task[task.id] for m in f.impl_modules] + [
             u.module for _, _, u in flat if u.task is not None and u.task.id == task.id], mods)
-        for k, (m, i, u) in enumerate(flat):
+        for k, (m, _i, u) in enumerate(flat):
             if u.task is not None and u.task.id == task.id:
                 need.add(k)
             if m in mods_needed and u.kind == "given":
@@ -104,6 +118,7 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
                 cells.append(Cell("given", close_expr(f"# {module_file(m, mods)} (given, read-only)\n{u.text}"),
                                   f"given_{grade_id_part(m)}_{i}"))
                 continue
+            assert u.task is not None
             label = f"# {module_file(m, mods)}: task {u.task.id} ({u.task.title})"
             if pending is not None and pending.task is not None and u.task is not None and pending.task.id == u.task.id:
                 pending.source += f"\n\n\n{label}\n{u.text}"
@@ -122,13 +137,13 @@ def build(a: Assignment, mods: dict[str, ModuleInfo] | None = None) -> Notebook:
     if rest:
         raise UsageError(f"{a.slug}: code in {', '.join(sorted({module_file(flat[k][0], mods) for k in rest}))} "
                          f"is needed by no task")
-    for c in cells:
-        if c.kind in ("solution", "given", "setup"):
-            c.source = close_expr(c.source)
-        if c.kind != "checks":
+    for cell in cells:
+        if cell.kind in ("solution", "given", "setup"):
+            cell.source = close_expr(cell.source)
+        if cell.kind != "checks":
             for d in DELIMITERS:
-                if d in c.source and not (c.kind == "solution" and d in ("BEGIN SOLUTION", "END SOLUTION")):
-                    raise UsageError(f"{a.slug}: cell {c.grade_id} contains {d!r}, an nbgrader delimiter")
+                if d in cell.source and not (cell.kind == "solution" and d in ("BEGIN SOLUTION", "END SOLUTION")):
+                    raise UsageError(f"{a.slug}: cell {cell.grade_id} contains {d!r}, an nbgrader delimiter")
     check_delimiters(a, cells)
     return Notebook(a, cells, modules, own)
 

@@ -53,6 +53,7 @@ class CellRun:
 def execute(nb: dict[str, Any]) -> dict[str, CellRun]:
     """Run a notebook's code cells in order in this process: ``{grade_id of a check cell: CellRun}``."""
     import __future__
+
     import contextlib
     import io
     import linecache

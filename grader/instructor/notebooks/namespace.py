@@ -19,6 +19,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from ...errors import UsageError
 from ...manifest import Assignment
@@ -57,7 +58,7 @@ def _used_in_own_regions(mod: ModuleInfo, name: str, own: set[str]) -> str | Non
         if r.task is not None and r.task.id in own:
             text = "\n".join(mod.lines[r.start - 1:r.end])
             if re.search(rf"(?<![\w.]){re.escape(name)}\b", text):
-                return r.task.id
+                return str(r.task.id)
     return None
 
 
@@ -91,7 +92,7 @@ def rename_tokens(text: str, renames: dict[str, str]) -> str:
     return "".join(lines)
 
 
-def _clash(a: Assignment, n: str, who: list, mods: dict[str, ModuleInfo]) -> str:
+def _clash(a: Assignment, n: str, who: Sequence[tuple[str, str] | str], mods: dict[str, ModuleInfo]) -> str:
     first, second = (w[0] if isinstance(w, tuple) else w for w in who[:2])
     return f"{a.slug}: {n!r} is defined by both {module_file(first, mods)} and {module_file(second, mods)}"
 
@@ -178,10 +179,10 @@ def plan(a: Assignment, modules: list[str], mods: dict[str, ModuleInfo]) -> Name
     changed = True
     while changed:         # a definition the same as another's is not, once a name it uses is renamed
         changed = _follow_imports(modules, mods, own, listing, renames)
-        for n, who in list(same.items()):
-            if any(_loads(mods[m], n) & set(renames.get(m, {})) for m in who):
+        for n, same_who in list(same.items()):
+            if any(_loads(mods[m], n) & set(renames.get(m, {})) for m in same_who):
                 del same[n]
-                _namespace(a, n, who, mods, own, covered, renames)
+                _namespace(a, n, same_who, mods, own, covered, renames)
                 changed = True
     out = Namespace(renames=renames)
     for m, names in listing.items():

@@ -47,7 +47,8 @@ def _solve_first_task(release: dict[str, Any], source: dict[str, Any], task: Tas
     return out
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str], log: list[str], timeout: int = 1800) -> subprocess.CompletedProcess:
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], log: list[str],
+         timeout: int = 1800) -> subprocess.CompletedProcess[str]:
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -74,7 +75,7 @@ def _nbgrader() -> list[str]:
     return [str(exe)] if exe.is_file() else [sys.executable, "-m", "nbgrader"]
 
 
-def _tail(proc: subprocess.CompletedProcess, n: int = 12) -> str:
+def _tail(proc: subprocess.CompletedProcess[str], n: int = 12) -> str:
     text = (proc.stderr or "") + (proc.stdout or "")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     return "\n".join("    " + ln for ln in lines[-n:])
@@ -182,7 +183,7 @@ def nbgrader_check(course: Path = COURSE, home: Path = HOME, assignments: Iterab
                             f"expected {want:g}/{a.max_points:g}")
         lines.append(f"{slug} {student} {score:g}/{max_score:g}")
     problems += _cell_scores(work, per_cell)
-    extra = sorted(set(got) - set(expected))
+    extra = sorted(str(k) for k in got if k not in expected)
     if extra:
         problems.append(f"grades.csv has unexpected rows: {extra[:4]}")
     spent: dict[str, float] = {}
@@ -211,7 +212,7 @@ def _stderr_in_graded_cells(path: Path, slug: str) -> list[str]:
 
 
 def _cell_scores(work: Path, expected: dict[tuple[str, str], dict[str, float]]) -> list[str]:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry  # type: ignore[import-untyped]
     problems = []
     db = f"sqlite:///{work / 'gradebook.db'}"
     with Gradebook(db, COURSE_ID) as gb:

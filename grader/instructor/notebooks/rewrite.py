@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 from ...errors import UsageError
 from ...manifest import Assignment, Task
@@ -31,6 +31,11 @@ class Unit:
     cls: str | None = None     # for "attach": the class the method goes into
 
 
+def _indent(line: str) -> str:
+    """The leading whitespace of ``line``."""
+    return line[: len(line) - len(line.lstrip())]
+
+
 class Rewriter:
     """Line-level rewriting of one module for a notebook's shared namespace."""
 
@@ -47,7 +52,7 @@ class Rewriter:
         body_ids = {id(s) for s in self.mod.tree.body}
         for node in ast.walk(self.mod.tree):
             if isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__"):
-                indent = re.match(r"\s*", self.lines[node.lineno - 1]).group(0)
+                indent = _indent(self.lines[node.lineno - 1])
                 top = id(node) in body_ids
                 if node.module == "__future__":
                     new = []   # the setup cell turns postponed annotations on for every cell
@@ -81,7 +86,7 @@ class Rewriter:
         for no in range(start + 1, end + 1):
             self.replace[no] = []
 
-    def render(self, start: int, end: int, skip: set[int] = frozenset(), dedent: str = "") -> str:
+    def render(self, start: int, end: int, skip: Collection[int] = frozenset(), dedent: str = "") -> str:
         out: list[str] = []
         for no in range(start, end + 1):
             if no in skip:
@@ -179,14 +184,14 @@ class Rewriter:
                                      f"a later task than {primary.id}")
                 later.append((item, s, e, item_tasks[0]))
         skip: set[int] = set()
-        for item, s, e, _ in later:
+        for _item, s, e, _ in later:
             skip.update(range(s, e + 1))
             b = s - 1
             while b > cls.lineno and not self.lines[b - 1].strip():
                 skip.add(b)
                 b -= 1
         out = [Unit(self.mod.name, "solution", primary, self.render(start, end, skip))]
-        body_indent = re.match(r"\s*", self.lines[cls.body[0].lineno - 1]).group(0)
+        body_indent = _indent(self.lines[cls.body[0].lineno - 1])
         for item, s, e, task in later:
             out.append(Unit(self.mod.name, "attach", task, self._attach(cls, item, s, e, body_indent), cls.name))
         return out
