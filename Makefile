@@ -13,6 +13,10 @@ IMPL ?= starter
 V ?=
 T ?=
 FORMAT ?= table
+MODEL ?= lenet
+BACKEND ?= numpy
+DATA_DIR ?=
+ARGS ?=
 
 STAMP_TEST := $(VENV)/.installed-test
 # >>> instructor (`make release` leaves the lines between these fences out of the student Makefile)
@@ -31,7 +35,7 @@ KATEX := $(TOOLS)/katex/node_modules/katex/package.json
 .PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope lint lock mutants mutation
 .PHONY: docs docs-serve chromium
 # <<< instructor
-.PHONY: help setup test list clean
+.PHONY: help setup test list clean capstone train quickstart
 
 help: ## list the targets
 	@echo "NNOTT Lab"
@@ -40,6 +44,14 @@ help: ## list the targets
 	@echo "  make test A=03              run assignment 03's tests on your starter/ and print the score table"
 	@echo "  make test A=03 T=03.2 V=1   one task only, with pytest's full output"
 	@echo "  make list                   the assignments, tasks and points"
+	@echo "  make train MODEL=lenet [IMPL=starter|reference] ARGS=\"--epochs 1 --plot\""
+	@echo "                              train a model of your library (mlp, scalar-mlp, lenet, baseline, alexnet,"
+	@echo "                              vgg16, resnet18, efficientnet, convnext); ARGS=--help lists the options"
+	@echo "  make quickstart TIER=scalar|vectorized|cnn SCENARIO=basic|hidden-sweep|optimizer-swap"
+	@echo "                              a narrated experiment (ARGS=\"--data mnist --data-dir DIR\" for real MNIST)"
+	@echo "  make capstone [MODEL=lenet] [BACKEND=numpy|cupy] [DATA_DIR=...]"
+	@echo "                              task 10.4: train a model of your library with your trainer, graded"
+	@echo "                              on reaching its accuracy threshold within its time budget"
 	@echo
 # >>> instructor
 	@echo "Instructors:"
@@ -84,6 +96,18 @@ test: $(STAMP_TEST) ## make test A=NN [IMPL=starter|reference|PATH] [T=NN.K] [V=
 
 list: $(STAMP_TEST)
 	@$(PY) -m grader list
+
+TIER ?= cnn
+SCENARIO ?= basic
+
+train: $(STAMP_TEST) ## make train MODEL=lenet [IMPL=starter|reference] [ARGS="--epochs 1 --data mnist --plot"]
+	@$(PY) -m $(IMPL).train $(MODEL) $(ARGS)
+
+quickstart: $(STAMP_TEST) ## make quickstart TIER=scalar|vectorized|cnn SCENARIO=basic|hidden-sweep|optimizer-swap [IMPL=...] [ARGS=...]
+	@$(PY) -m $(IMPL).train.quickstart $(TIER) $(SCENARIO) $(ARGS)
+
+capstone: $(STAMP_TEST) ## make capstone [MODEL=lenet] [BACKEND=numpy|cupy] [IMPL=starter|reference|PATH] [DATA_DIR=path] [ARGS="--plots DIR ..."]
+	@$(PY) -m grader capstone "$(MODEL)" --backend "$(BACKEND)" --impl "$(IMPL)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(filter-out table,$(FORMAT)),--format $(FORMAT)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .grader .nbgrader-home build dist *.egg-info

@@ -13,7 +13,10 @@
    grades it as it should: full marks, zero, task 1 only (``make nbgrader-check``);
 10. the course site builds with ``mkdocs build --strict``, its HTML holds no solution line, and headless
    Chromium loads every page with no console error or broken link, finds assignment 08 by searching
-   "im2col" and sees the formulas typeset (``make docs``).
+   "im2col" and sees the formulas typeset (``make docs``);
+11. task 10.4's CPU capstone: the reference trains LeNet-5 on a fixed MNIST subset to its threshold within its
+   budget, and the unfilled starter scores 0, stopped at once with the first unfinished task's name
+   (``make capstone IMPL=reference``).
 """
 from __future__ import annotations
 
@@ -224,6 +227,31 @@ def released_workflow_under_act() -> tuple[list[str], str]:
     return problems, ", ".join(parts)
 
 
+def capstone_cpu() -> tuple[list[str], str]:
+    """Task 10.4's CPU capstone (``make capstone IMPL=reference``): the reference reaches the threshold within
+    the budget, and the unfilled starter scores 0, stopped at once by the first unfinished task."""
+    from .. import capstone
+    data = ROOT.parent / "shared" / "data"
+    data_dir = str(data) if (data / "mnist").is_dir() else None
+    spec = capstone.CAPSTONES["lenet-mnist-cpu"]
+    problems: list[str] = []
+    ran, m = capstone.run(spec, "reference", data_dir=data_dir, progress=False)
+    state, reason = capstone.grade(ran, m)
+    if state != PASSED:
+        problems.append(f"the reference's capstone {ran.name} reads {state.value!r}: {reason.splitlines()[0]}")
+    t0 = time.perf_counter()
+    _, stub = capstone.run(spec, "starter", data_dir=data_dir, progress=False, timeout=120)
+    stub_state, stub_reason = capstone.grade(ran, stub)
+    stub_s = time.perf_counter() - t0
+    if stub_state != NOT_STARTED or "Task " not in stub_reason:
+        problems.append(f"the unfilled starter's capstone reads {stub_state.value!r}, not 'not started' naming a task: "
+                        f"{stub_reason.splitlines()[0] if stub_reason else ''}")
+    summary = (f"{ran.name}: {100 * m.accuracy:.2f}% (threshold {100 * ran.threshold:g}%) in {m.train_seconds:.0f} s "
+               f"(budget {ran.budget_s:g} s); stubs 0 in {stub_s:.0f} s ({stub.message.split(' (')[0]})") \
+        if m.outcome == "done" else f"{ran.name}: {m.outcome}"
+    return problems, summary
+
+
 def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODULES) -> int:
     print("NNOTT Lab: checking the course", flush=True)
     c = Checklist()
@@ -235,6 +263,7 @@ def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODUL
     c.item("mypy --strict on grader/ finds nothing", mypy)
     for title, fn in reference_and_starter():
         c.item(title, fn)
+    c.item("CPU capstone (task 10.4): the reference reaches its threshold in time, the stubs score 0", capstone_cpu)
     c.item("planted mistakes are caught", planted_mistakes)
     c.item("automatic mutants (a fixed sample per assignment) are killed", sampled_mutation)
     c.item("the student release gives nothing away", leaks.check)
