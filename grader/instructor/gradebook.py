@@ -1,7 +1,8 @@
 """Bulk grading: ``make grade A=NN SUBMISSION=folder`` where the folder holds one subfolder per student.
 
 Each subfolder is graded on its own with :func:`grader.instructor.sandbox.grade_submission` (public
-and hidden tests, sandboxed child processes). The result is a CSV gradebook with one row per
+and hidden tests, run by a judge process that never runs student code, against a sandboxed worker
+that does; ``--jobs N`` keeps N judges busy). The result is a CSV gradebook with one row per
 student (student, assignment, the points of each task, total, max, status, reason) and a short
 table on the terminal. A subfolder that is missing its work (empty, no ``starter/`` package, a
 broken link), cannot be read, or makes the grader itself fail gets a row with 0 points and the
@@ -18,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import UsageError
 from ..manifest import Assignment
@@ -180,10 +181,16 @@ def default_csv_path(folder: Path, assignment: Assignment) -> Path:
 
 def run(assignment: Assignment, folder: Path, *, fmt: str = "table", out: str | None = None,
         csv_path: str | None = None, hidden: bool = True, timeout: float | None = None, jobs: int = 1,
-        roster: str | None = None) -> int:
+        roster: str | None = None, unsafe: bool = False) -> int:
     """``grade`` on a folder of submissions: write the CSV, print (or write) the report."""
     if fmt not in ("table", "json", "csv"):
         raise UsageError(f"--format {fmt} grades one submission; a folder of submissions gives table, json or csv")
+    from .sandbox import grade_submission, not_authoritative
+    why = not_authoritative()
+    if why and not unsafe:
+        raise UsageError(why)
+    if why:
+        print(f"warning: NOT AUTHORITATIVE (--unsafe): {why}", file=sys.stderr, flush=True)
     names = None
     if roster:
         try:
@@ -194,7 +201,9 @@ def run(assignment: Assignment, folder: Path, *, fmt: str = "table", out: str | 
     paths = student_folders(folder)
     print(f"Grading {len(paths)} submissions of assignment {assignment.id} in {rel(folder)} "
           f"({'public and hidden' if hidden else 'public'} tests)...", file=sys.stderr, flush=True)
-    rows = grade_folder(assignment, folder, hidden=hidden, timeout=timeout, jobs=jobs, roster=names)
+    def grade(a: Assignment, path: Path, **kw: Any) -> RunResult:
+        return grade_submission(a, path, unsafe=unsafe, **kw)
+    rows = grade_folder(assignment, folder, hidden=hidden, timeout=timeout, jobs=jobs, roster=names, grade=grade)
     target = Path(csv_path) if csv_path else default_csv_path(folder, assignment)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -81,5 +81,6 @@ def test_keeps_float32(impl, rng):
 def test_does_not_change_grad(impl, rng):
     grad = rng.standard_normal((2, 4, 3))
     before = grad.copy()
-    impl.tensors.broadcasting.unbroadcast(grad, (4, 1))
+    got = impl.tensors.broadcasting.unbroadcast(grad, (4, 1))
     assert_close(grad, before, "grad after unbroadcast(grad, shape) (the input must not be modified)")
+    assert_close(got, torch_grad((4, 1), before), "unbroadcast(grad of shape (2, 4, 3), (4, 1))")

@@ -62,6 +62,7 @@ def test_wrong_input_width_is_refused(impl, rng):
 def test_does_not_change_its_inputs(impl, rng):
     x, W, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((5, 3)), rng.standard_normal(5)
     before = x.copy(), W.copy(), b.copy()
-    impl.tensors.batched_linear.batched_linear(x, W, b)
+    y = impl.tensors.batched_linear.batched_linear(x, W, b)
     for name, now, then in zip("xWb", (x, W, b), before):
         assert_close(now, then, f"{name} after batched_linear (inputs must not be modified)")
+    assert_close(y, F.linear(*(tensor(v) for v in before)).numpy(), "y = batched_linear(x, W, b)")

@@ -59,9 +59,10 @@ def test_pairwise_keeps_float32(impl, rng):
 def test_pairwise_does_not_change_its_inputs(impl, rng):
     A, B = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
     a0, b0 = A.copy(), B.copy()
-    impl.tensors.distances.pairwise_sq_dists(A, B)
+    D = impl.tensors.distances.pairwise_sq_dists(A, B)
     assert_close(A, a0, "A after pairwise_sq_dists (inputs must not be modified)")
     assert_close(B, b0, "B after pairwise_sq_dists (inputs must not be modified)")
+    assert_close(D, direct(a0, b0), "D = pairwise_sq_dists(A, B)")
 
 
 @pytest.mark.parametrize("target_shape", ["(N,)", "(N, 1)"])

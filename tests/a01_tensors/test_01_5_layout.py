@@ -68,7 +68,11 @@ def test_flatten_batch_matches_torch_flatten(impl, rng, shape):
 def test_float32_and_inputs_kept(impl, rng):
     x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
     before = x.copy()
+    t = torch.from_numpy(before)
+    wanted = {"nchw_to_nhwc": t.permute(0, 2, 3, 1), "nhwc_to_nchw": t.permute(0, 3, 1, 2),
+              "flatten_batch": torch.flatten(t, 1)}
     for name in ("nchw_to_nhwc", "nhwc_to_nchw", "flatten_batch"):
         out = getattr(impl.tensors.layout, name)(x)
         assert_dtype(out, np.float32, name, "float32 input")
+        assert_close(out, wanted[name].numpy(), f"{name}(x) in float32")
         assert_close(x, before, f"x after {name}(x) (the input must not be modified)")

@@ -148,8 +148,11 @@ def test_inputs_are_left_unchanged(impl, rng):
     x = random_input(rng, 4)
     before = list(x)
     w_before = [p.data for p in unit.w]
-    unit.forward(x)
+    out = unit.forward(x)
     dx = unit.backward(1.0)
     assert x == before, "forward/backward modified the input list x"
     assert [p.data for p in unit.w] == w_before, "forward/backward changed the weights (only their .grad may change)"
     assert dx is not x and dx is not unit.x, "backward must return a new list"
+    a, _, _, _, dx_t = torch_neuron(*weights(unit), before, "tanh", 1.0)
+    assert_close(out, a, "the output a = tanh(w . x + b)")
+    assert_close(np.array(dx), dx_t, "dL/dx (returned by backward)")

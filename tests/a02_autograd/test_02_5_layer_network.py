@@ -168,6 +168,10 @@ def test_real_network_parameter_count(impl, rng):
 def test_inputs_are_left_unchanged(impl, rng):
     net = probed_network(impl, rng, [2, 3, 1])
     x, g = [0.5, -0.25], [1.0]
-    net.forward(x)
-    net.backward(g)
+    net.zero_grad()
+    out = net.forward(x)
+    dx = net.backward(g)
     assert x == [0.5, -0.25] and g == [1.0], "Network.forward/backward modified the input list or grad_out"
+    out_t, dx_t, _ = torch_probe_net([layer.neurons for layer in net.layers], x, g)
+    assert_close(np.array(out), out_t, "the output of the [2, 3, 1] network")
+    assert_close(np.array(dx), dx_t, "dL/dx returned by Network.backward")

@@ -151,5 +151,10 @@ def test_inputs_are_left_unchanged(impl, rng):
     net = TorchMLP(impl.scalar.neuron.Param, rng, [2, 3, 1])
     xs, ys = tiny_set(rng, 3)
     xs0, ys0 = [list(v) for v in xs], [list(v) for v in ys]
-    impl.scalar.network.train_step(net, xs, ys, 0.1)
+    before = [q.data for q in net.params]
+    loss = impl.scalar.network.train_step(net, xs, ys, 0.1)
     assert xs == xs0 and ys == ys0, "train_step modified the inputs or the targets"
+    loss_t, grad_t = net.loss_and_grad(before, xs0, ys0)
+    assert_close(loss, loss_t, "the loss returned by train_step (the batch mean of mse, before the step)")
+    assert_close(np.array([q.data for q in net.params]), np.array(before) - 0.1 * grad_t,
+                 "the Params' data after train_step")

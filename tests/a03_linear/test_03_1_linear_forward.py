@@ -46,5 +46,6 @@ def test_forward_does_not_change_its_input(impl, rng):
     layer = make(impl, rng, 3, 2)
     x = rng.standard_normal((4, 3))
     before = x.copy()
-    layer.forward(x)
+    y = layer.forward(x)
     assert_close(x, before, "x after forward(x) (the input must not be modified)")
+    assert_close(y, F.linear(tensor(before), tensor(layer.W.data), tensor(layer.b.data)).numpy(), "y = forward(x)")

@@ -46,5 +46,18 @@ def test_keeps_float32_and_does_not_change_input(impl, rng):
     layer = impl.nn.relu.ReLU()
     y = layer.forward(x)
     assert_dtype(y, np.float32, "relu(x)", "float32 input")
+    assert_close(y, np.maximum(before, 0), "relu(x) in float32")
     assert_close(x, before, "x after forward(x) (compute a new array; do not clip the input in place)")
-    assert_dtype(layer.backward(np.ones((3, 4), dtype=np.float32)), np.float32, "dX", "float32 input")
+    dx = layer.backward(np.ones((3, 4), dtype=np.float32))
+    assert_dtype(dx, np.float32, "dX", "float32 input")
+    assert_close(dx, (before > 0).astype(np.float64), "dX in float32")
+
+
+def test_backward_does_not_change_grad_out(impl, rng):
+    x, dy = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    before = dy.copy()
+    layer = impl.nn.relu.ReLU()
+    layer.forward(x)
+    dx = layer.backward(dy)
+    assert_close(dy, before, "grad_out after backward(grad_out) (mask a new array; do not zero grad_out in place)")
+    assert_close(dx, before * (x > 0), "dX")

@@ -120,16 +120,21 @@ def test_float32_in_float32_out(impl, rng, name):
     assert_close(y, fn(torch.from_numpy(x)).numpy(), f"{name}.forward(x) in float32", tol=1e-5)
     dx = layer.backward(np.ones((4, 3), dtype=np.float32))
     assert_dtype(dx, np.float32, f"{name}: dX", "float32 input and grad_out")
+    _, g = torch_run(fn, {"x": x}, np.ones((4, 3)))
+    assert_close(dx, g["x"], f"{name}: dX in float32", tol=1e-5)
 
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_inputs_are_not_modified(impl, rng, name):
-    make, _ = LAYERS[name]
+    make, fn = LAYERS[name]
     x = rng.standard_normal((3, 5))
     dy = rng.standard_normal((3, 5))
     x0, dy0 = x.copy(), dy.copy()
     layer = make(impl)
-    layer.forward(x)
+    y = layer.forward(x)
     assert_close(x, x0, f"x after {name}.forward(x) (compute a new array; do not change the input in place)")
-    layer.backward(dy)
+    dx = layer.backward(dy)
     assert_close(dy, dy0, f"grad_out after {name}.backward(grad_out) (it must not be modified)")
+    want_y, g = torch_run(fn, {"x": x0}, dy0)
+    assert_close(y, want_y, f"{name}.forward(x)")
+    assert_close(dx, g["x"], f"{name}: dX")

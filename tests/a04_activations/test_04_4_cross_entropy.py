@@ -113,9 +113,12 @@ def test_float32_logits(impl, rng):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_inputs_are_not_modified(impl, rng, kind):
-    logits, _, targets = problem(rng, 4, 3, kind)
+    logits, idx, targets = problem(rng, 4, 3, kind)
     logits0, targets0 = logits.copy(), targets.copy()
-    call(impl, logits, targets)
+    loss, dlogits = call(impl, logits, targets)
+    want_loss, want_grad = torch_ce(logits0, idx)
+    assert_close(loss, want_loss, "loss")
+    assert_close(dlogits, want_grad, "dlogits")
     assert_close(logits, logits0, "logits after cross_entropy (they must not be modified)")
     assert np.array_equal(targets, targets0), "cross_entropy modified the targets it was given"
 

@@ -15,6 +15,10 @@ if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/d
   apt-get update
   apt-get install -y --no-install-recommends python3 python3-pip python3-venv
 fi
+if ! command -v bwrap >/dev/null; then   # the worker's sandbox where the container allows it (else: a user of its own)
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update && apt-get install -y --no-install-recommends bubblewrap) || echo "setup: no bubblewrap; the worker will run as an unprivileged user"
+fi
 python3 -c 'import sys; assert sys.version_info >= (3, 10), "the grader needs Python 3.10 or newer"'
 echo "setup: $(python3 --version) at $(command -v python3)"
 
