@@ -117,11 +117,13 @@ class _ModuleView:
         if name.startswith("__"):
             raise AttributeError(name)
         mod = self._impl._import(self._dotted)
+        sub = f"{self._dotted}.{name}"
+        if hasattr(mod, name) and not isinstance(getattr(mod, name), ModuleType):
+            return getattr(mod, name)
+        if self._impl._has_module(sub):   # a sub-module or sub-package: a view that imports on first use
+            return _ModuleView(self._impl, sub)
         if hasattr(mod, name):
             return getattr(mod, name)
-        sub = f"{self._dotted}.{name}"
-        if self._impl._has_module(sub):
-            return _ModuleView(self._impl, sub)
         raise AttributeError(f"{self._impl.label}/{self._dotted.replace('.', '/')}.py has no {name!r}: "
                              f"keep the names the starter gave you.")
 

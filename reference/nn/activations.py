@@ -202,3 +202,23 @@ class GELU(Module):
         pdf = xp.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
         return grad_out * (cdf + x * pdf)
         ### END SOLUTION
+
+
+class ReLU6(Module):
+    """``min(max(0, x), 6)``: ReLU capped at 6, as EfficientNet-Lite and MobileNet use. Given (not a task).
+
+    The gradient passes where ``0 < x < 6`` and is blocked elsewhere (at exactly 0 and 6 too, as
+    PyTorch does). Any shape in, the same shape and dtype out.
+    """
+
+    def __init__(self) -> None:
+        self._mask: Any = None
+
+    def forward(self, x: Any) -> Any:
+        """x: any shape. Returns ``clip(x, 0, 6)``; caches the mask ``0 < x < 6``."""
+        self._mask = (x > 0) & (x < 6)
+        return get_array_module(x).clip(x, 0, 6)
+
+    def backward(self, grad_out: Any) -> Any:
+        """grad_out: same shape as the input. Returns ``grad_out * (0 < x < 6)``."""
+        return grad_out * self._mask

@@ -28,8 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .value import Value
 from .network import Network, mse, train_step
+from .value import Value
 
 __all__ = ["make_moons", "accuracy", "engine_gradients", "trace", "main"]
 
