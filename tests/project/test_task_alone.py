@@ -17,8 +17,9 @@ FIND = "dx = xhat * (dgamma / size).reshape(1, c, 1, 1)\n        dx += (dbeta / 
 REPLACE = "dx = xhat * 0.0\n"
 
 
-def grade(sub, assignment, *tasks):
-    args = [sys.executable, "-m", "grader", "test", assignment, "--impl", str(sub), "--format", "json", "--hidden"]
+def grade(sub, assignment, *tasks, hidden=False):
+    args = [sys.executable, "-m", "grader", "test", assignment, "--impl", str(sub), "--format", "json"]
+    args += ["--hidden"] if hidden else []
     for t in tasks:
         args += ["--task", t]
     p = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=1100)
@@ -28,7 +29,7 @@ def grade(sub, assignment, *tasks):
 
 def test_a_batchnorm_mistake_costs_points_in_05_only(reference_copy):
     sub = reference_copy(edits={"nn/batchnorm.py": [(FIND, REPLACE)]})
-    a05 = grade(sub, "05")
+    a05 = grade(sub, "05", hidden=True)
     assert a05["05.4"]["earned"] < a05["05.4"]["points"]
     assert all(t["earned"] == t["points"] for k, t in a05.items() if k != "05.4")
     a09 = grade(sub, "09")
