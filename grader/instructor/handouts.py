@@ -20,7 +20,10 @@ def table(a: Assignment) -> str:
     lines = [f"<!-- generated from {a.slug}/manifest.toml by `make handouts`; edit the manifest, not this table -->",
              "", "| task | title | points | you write |", "| --- | --- | ---: | --- |"]
     for t in a.tasks:
-        names = ", ".join(f"`{c.qualname}` (`{c.path}`)" for c in t.covers)
+        by_file: dict[str, list[str]] = {}
+        for c in t.covers:
+            by_file.setdefault(c.path, []).append(f"`{c.qualname}`")
+        names = "; ".join(f"{', '.join(qs)} in `{path}`" for path, qs in by_file.items())
         lines.append(f"| {t.id} | {t.title} | {fmt_points(t.points)} | {names} |")
     lines.append(f"| | **total** | **{fmt_points(a.max_points)}** | |")
     return "\n".join(lines) + "\n"

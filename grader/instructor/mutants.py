@@ -22,8 +22,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..manifest import Assignment, tomllib
-from ..paths import REFERENCE
 from ..outcome import PASSED
+from ..paths import REFERENCE
 from ..results import AssignmentResult
 
 

@@ -56,7 +56,6 @@ def test_input_gradient_matches_torch(impl, rng, norm, shape):
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_parameter_gradients_match_torch(impl, rng, norm, shape):
     layer, gamma, x, dy, dx, g = run(impl, rng, norm, shape)
-    axes = norm.bn_axes(x.ndim)
     per_channel = int(np.prod(shape)) // shape[1]
     assert_close(layer.gamma.grad, g["gamma"], "dgamma (gamma.grad)", batch_size=per_channel,
                  mistakes=param_mistakes(norm, x, dy))

@@ -331,7 +331,8 @@ class TConvNeXtTiny(tnn.Module):
 
 MODELS = {"lenet": ("lenet", "LeNet5", TLeNet5), "baseline": ("baseline_cnn", "BaselineCNN", TBaselineCNN),
           "alexnet": ("alexnet", "AlexNet", TAlexNet), "vgg16": ("vgg", "VGG16", TVGG16),
-          "resnet18": ("resnet", "ResNet18", TResNet18), "efficientnet": ("efficientnet", "EfficientNetLite0", TEfficientNetLite0),
+          "resnet18": ("resnet", "ResNet18", TResNet18),
+          "efficientnet": ("efficientnet", "EfficientNetLite0", TEfficientNetLite0),
           "convnext": ("convnext", "ConvNeXtTiny", TConvNeXtTiny)}
 
 #: the published ImageNet parameter counts (1000 classes, 3 x 224 x 224)
@@ -687,6 +688,7 @@ def meta_count(name: str, **kwargs: Any) -> int:
 def twins() -> SimpleNamespace:
     return SimpleNamespace(MODELS=MODELS, PUBLISHED=PUBLISHED, build=build, run=run_model, count=count,
                            meta_count=meta_count, meta_twin=meta_twin, check_keys=check_keys,
-                           assert_close_scaled=assert_close_scaled, randomize=randomize, load=load_twin, assert_grads=assert_grads,
+                           assert_close_scaled=assert_close_scaled, randomize=randomize, load=load_twin,
+                           assert_grads=assert_grads,
                            tensor=to_torch, Trace=Trace, check_trace=check_trace, forward_with_shapes=forward_with_shapes,
                            BasicBlock=TBasicBlock, MBConv=TMBConv, ConvNeXtBlock=TConvNeXtBlock)

@@ -427,9 +427,9 @@ def test_impl_reads_the_notebook_namespace_and_says_what_is_missing():
     impl = NotebookImpl(ns, {"linear": ["Linear", "helper"], "scalar.neuron": ["Neuron"]}, guard=False)
     assert impl.linear.Linear is int
     with pytest.raises(AttributeError, match="not defined yet"):
-        impl.linear.helper
+        _ = impl.linear.helper
     with pytest.raises(AttributeError, match="has no 'Other'"):
-        impl.linear.Other
+        _ = impl.linear.Other
     ns["Neuron"] = str
     assert impl.scalar.neuron.Neuron is str
 

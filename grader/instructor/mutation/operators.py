@@ -46,7 +46,8 @@ class Mutant:
     @property
     def id(self) -> str:
         """Stable across runs while the region's code does not change: file, operator and the texts."""
-        digest = hashlib.sha1(f"{self.file}|{self.operator}|{self.before}|{self.after}|{self.line}|{self.col}".encode()).hexdigest()
+        key = f"{self.file}|{self.operator}|{self.before}|{self.after}|{self.line}|{self.col}"
+        digest = hashlib.sha1(key.encode()).hexdigest()
         return f"{self.file}:{self.line}:{self.operator}:{digest[:8]}"
 
     def apply(self, text: str) -> str:

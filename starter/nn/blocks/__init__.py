@@ -14,12 +14,3 @@ The forward pass of a block calls its layers in order and keeps nothing but what
 the backward pass calls their ``backward`` in reverse and, where the data flow forks (a
 residual, a gate), adds the gradients of the branches.
 """
-
-_BLOCKS = ("basic_block", "squeeze_excite", "mbconv", "convnext_block")
-
-
-def __getattr__(name: str):  # noqa: ANN202 - PEP 562: ``blocks.mbconv`` imports the module on first use
-    if name in _BLOCKS:
-        import importlib
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,4 @@
 """Task 05.2 (hidden): long train/eval sequences, momentum None, 1 and 0, custom eps, constant channels, the reference."""
-import numpy as np
 import pytest
 
 from grader import assert_close

@@ -37,7 +37,7 @@ def test_cumulative_average_with_momentum_none(impl, rng, norm):
     layer = impl.nn.batchnorm.BatchNorm2d(2, momentum=None)
     gamma, beta = norm.set_affine(layer, rng)
     bn = norm.torch_bn(4, gamma, beta, momentum=None)
-    for step in range(4):
+    for _step in range(4):
         x = norm.offset_input(rng, (2, 2, 3, 3))
         layer.forward(x)
         norm.torch_step(bn, x)

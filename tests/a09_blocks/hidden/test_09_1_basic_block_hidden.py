@@ -32,7 +32,7 @@ def test_forward_and_backward_on_odd_shapes(impl, twins, rng, cin, cout, stride,
 def test_three_training_steps_then_eval(impl, twins, rng):
     block, twin = pair(impl, twins, rng, 4, 6, 2)
     block.zero_grad()
-    for step in range(3):
+    for _step in range(3):
         y, yt, xt, _ = twins.forward_pair(block, twin, rng.standard_normal((2, 4, 6, 6)), True, "BasicBlock")
         g = rng.standard_normal(tuple(yt.shape))
         (yt * twins.tensor(g)).sum().backward()

@@ -48,7 +48,7 @@ def test_resnet18_matches_the_reference(impl, ref, rng):
 
 @pytest.mark.timeout(30)
 def test_state_dicts_have_the_same_keys_as_the_reference(impl, ref, rng):
-    for name, (file, cls, _) in twins_models().items():
+    for _name, (file, cls, _) in twins_models().items():
         kw = dict(num_classes=10, in_channels=3, image_size=32)
         mine = getattr(getattr(impl.models, file), cls)(**kw, rng=rng, dtype=np.float32)
         theirs = getattr(getattr(ref.models, file), cls)(**kw, rng=rng, dtype=np.float32)
