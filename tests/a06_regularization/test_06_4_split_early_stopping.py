@@ -130,7 +130,7 @@ def test_restore_brings_back_the_best_weights(impl, rng):
     model = make_model(impl, rng)
     stopper = impl.train.early_stopping.EarlyStopping(2)
     history = []
-    for epoch, loss in enumerate([2.0, 1.5, 1.0, 1.2, 1.1]):
+    for loss in [2.0, 1.5, 1.0, 1.2, 1.1]:
         for p in model.parameters():          # a training epoch: the weights change in place
             p.data -= 0.1 * rng.standard_normal(p.shape)
         history.append([p.data.copy() for p in model.parameters()])
