@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "optim": {"backend", "module", "optim"},
     "data": {"backend", "data"},
     "models": {"backend", "module", "nn", "nn/blocks", "models"},
-    "train": {"backend", "module", "nn", "nn/blocks", "models", "optim", "data", "train"},
+    "train": {"backend", "module", "tensors", "scalar", "nn", "nn/blocks", "models", "optim", "data", "train"},
 }
 
 

@@ -36,7 +36,7 @@ def test_what_the_zip_holds(bundle: Path) -> None:
         infos = {i.filename: i for i in zf.infolist()}
         names = set(infos)
         for required in ("setup.sh", "run_autograder", "requirements.txt", "course/pyproject.toml",
-                         "course/grader/cli.py", "course/grader/instructor/sandbox.py",
+                         "course/grader/cli.py", "course/grader/instructor/sandbox/judge.py",
                          "course/reference/nn/linear.py", "course/starter/nn/linear.py", "course/starter/scalar/neuron.py",
                          "course/assignments/03-linear/manifest.toml",
                          "course/tests/a03_linear/hidden/test_03_2_linear_backward_hidden.py",

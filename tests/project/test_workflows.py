@@ -67,7 +67,7 @@ def test_grade_script_writes_the_runner_result(tmp_path):
     repo = _release_copy(tmp_path, venv=True)
     result, log = _run_grade_sh(repo, tmp_path, "03", "70")
     assert result["version"] == 1 and result["status"] == "fail" and result["max_score"] == 70
-    assert [t["score"] for t in result["tests"]] == [0] * 5
+    assert [t["score"] for t in result["tests"]] == [0] * 7   # 03: tasks of 10 and 20 points, 10-point entries
     assert "public tests only" in log and "total  0 / 70" in log
 
 
