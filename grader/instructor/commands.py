@@ -140,7 +140,7 @@ def cmd_readme_sample(ns: argparse.Namespace) -> int:
 def cmd_mutants(ns: argparse.Namespace) -> int:
     from .check import planted_mistakes
     chosen = [manifest.resolve(a) for a in ns.assignment] or None
-    problems, summary = planted_mistakes(chosen, through_grade=ns.grade)
+    problems, summary = planted_mistakes(chosen, through_grade=ns.grade, quick=ns.quick)
     for p in problems:
         print(f"  {p}")
     print(f"planted mistakes: {summary}")
@@ -235,6 +235,8 @@ def register(sub: Any) -> None:
 
     mu = sub.add_parser("mutants", help="grade every planted mistake of mutants.toml (instructor)")
     mu.add_argument("assignment", nargs="*", help="only these assignments (default: all)")
+    mu.add_argument("--quick", action="store_true", help="grade each mistake on the tasks it can reach only "
+                                                         "(make check's way)")
     mu.add_argument("--grade", action="store_true", help="grade each mutant through make grade's path (the "
                                                          "sandboxed judge) instead of grader test")
     mu.set_defaults(func=cmd_mutants)

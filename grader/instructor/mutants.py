@@ -78,10 +78,23 @@ def materialise(m: Mutant, into: Path) -> Path:
     return into
 
 
+def reachable_tasks(m: Mutant) -> list[str]:
+    """The tasks whose code a mistake in ``m.file`` can reach: its ``fails``, and every task whose covered
+    files import ``m.file`` (directly or not) without judging it on the reference (``uses_reference``)."""
+    from ..impl import reference_closure
+    out = []
+    for t in m.assignment.tasks:
+        mine = set(reference_closure(t.files))
+        swapped = set(reference_closure(t.uses_reference))
+        if t.id in m.fails or (m.file in mine and m.file not in swapped):
+            out.append(t.id)
+    return out
+
+
 def verdict(m: Mutant, result: AssignmentResult) -> list[str]:
     """What is wrong with the grading of a mutant (empty when it was caught as it should be)."""
     problems = []
-    lost = {t.id for t in result.tasks if not t.full}
+    lost = {t.id for t in result.tasks if t.ran and not t.full}
     if lost != set(m.fails):
         problems.append(f"mutant {m.name!r}: expected exactly {sorted(m.fails)} to lose points, got {sorted(lost)}")
     if m.hint:
