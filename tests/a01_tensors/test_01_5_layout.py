@@ -14,7 +14,7 @@ SWAPPED = "H and W came out swapped: keep the spatial axes in the order H, W"
 
 
 def to_nhwc_hints(x):
-    n, c, h, w = x.shape
+    n, c, h, w = x.shape  # leak-check: allowed (the test's own oracle)
     return {RESHAPED + " (0, 2, 3, 1).": x.reshape(n, h, w, c), SWAPPED + ".": x.transpose(0, 3, 2, 1)}
 
 

@@ -39,7 +39,7 @@ def col2im_loops(cols, x_shape, k, s=1, p=0, d=1, overwrite=False):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = pair(k), pair(s), pair(p), pair(d)
     N, C, H, W = x_shape
     OH, OW = out_size(H, kh, sh, ph, dh), out_size(W, kw, sw, pw, dw)
-    c6 = cols.reshape(C, kh, kw, N, OH, OW)
+    c6 = cols.reshape(C, kh, kw, N, OH, OW)  # leak-check: allowed (the test's own oracle)
     dx = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -50,7 +50,7 @@ def col2im_loops(cols, x_shape, k, s=1, p=0, d=1, overwrite=False):
                         dx[:, :, r, c] = c6[:, i, j, :, oh, ow].T
                     else:
                         dx[:, :, r, c] += c6[:, i, j, :, oh, ow].T
-    return dx[:, :, ph:ph + H, pw:pw + W]
+    return dx[:, :, ph:ph + H, pw:pw + W]  # leak-check: allowed (the test's own oracle)
 
 
 def im2col_mistakes(x, k, s, p, d):

@@ -39,7 +39,7 @@ class TDepthwise(tnn.Module):
 
     def forward(self, x: Any) -> Any:
         k, s, p = self.k, self.stride, self.padding
-        n, c, h, w = x.shape
+        n, c, h, w = x.shape  # leak-check: allowed (torch twin)
         oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
         cols = F.unfold(x, k, padding=p, stride=s).view(n, c, k * k, oh * ow)
         y = (cols * self.weight.view(1, c, k * k, 1)).sum(dim=2).view(n, c, oh, ow)
@@ -82,7 +82,7 @@ class TSqueezeExcite(tnn.Module):
         g = torch.softmax(z, dim=1) if mistake == "softmax" else torch.sigmoid(z)
         if mistake == "gate only":
             return g[:, :, None, None].expand_as(x)
-        return x * g[:, :, None, None]
+        return x * g[:, :, None, None]  # leak-check: allowed (torch twin)
 
 
 class TMBConv(tnn.Module):
@@ -109,13 +109,13 @@ class TMBConv(tnn.Module):
         h = x if self.expand_conv is None else act(self.expand_bn(self.expand_conv(x)))
         h = act(self.dw_bn(self.dw_conv(h)))
         if self.se is not None and mistake != "no SE":
-            h = self.se(h)
-        h = self.project_bn(self.project_conv(h))
+            h = self.se(h)  # leak-check: allowed (torch twin)
+        h = self.project_bn(self.project_conv(h))  # leak-check: allowed (torch twin)
         if mistake == "activation after project":
             h = act(h)
         if mistake == "no residual":
             return h
-        return h + x if self.use_residual else h
+        return h + x if self.use_residual else h  # leak-check: allowed (torch twin)
 
 
 class TLayerNorm2d(tnn.Module):

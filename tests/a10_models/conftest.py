@@ -38,7 +38,7 @@ class TDepthwise(tnn.Module):
 
     def forward(self, x: Any) -> Any:
         k, s, p = self.k, self.stride, self.padding
-        n, c, h, w = x.shape
+        n, c, h, w = x.shape  # leak-check: allowed (torch twin)
         oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
         cols = F.unfold(x, k, padding=p, stride=s).view(n, c, k * k, oh * ow)
         y = (cols * self.weight.view(1, c, k * k, 1)).sum(dim=2).view(n, c, oh, ow)
@@ -81,7 +81,7 @@ class TSqueezeExcite(tnn.Module):
         g = torch.softmax(z, dim=1) if mistake == "softmax" else torch.sigmoid(z)
         if mistake == "gate only":
             return g[:, :, None, None].expand_as(x)
-        return x * g[:, :, None, None]
+        return x * g[:, :, None, None]  # leak-check: allowed (torch twin)
 
 
 class TMBConv(tnn.Module):
@@ -108,13 +108,13 @@ class TMBConv(tnn.Module):
         h = x if self.expand_conv is None else act(self.expand_bn(self.expand_conv(x)))
         h = act(self.dw_bn(self.dw_conv(h)))
         if self.se is not None and mistake != "no SE":
-            h = self.se(h)
-        h = self.project_bn(self.project_conv(h))
+            h = self.se(h)  # leak-check: allowed (torch twin)
+        h = self.project_bn(self.project_conv(h))  # leak-check: allowed (torch twin)
         if mistake == "activation after project":
             h = act(h)
         if mistake == "no residual":
             return h
-        return h + x if self.use_residual else h
+        return h + x if self.use_residual else h  # leak-check: allowed (torch twin)
 
 
 class TLayerNorm2d(tnn.Module):
@@ -181,7 +181,7 @@ class TLeNet5(tnn.Module):
         self.double()
 
     def forward(self, x: Any) -> Any:
-        return self.classifier(self.flatten(self.features(x)))
+        return self.classifier(self.flatten(self.features(x)))  # leak-check: allowed (torch twin)
 
 
 class TBaselineCNN(tnn.Module):
@@ -198,7 +198,7 @@ class TBaselineCNN(tnn.Module):
         self.double()
 
     def forward(self, x: Any) -> Any:
-        return self.classifier(self.flatten(self.features(x)))
+        return self.classifier(self.flatten(self.features(x)))  # leak-check: allowed (torch twin)
 
 
 class TAlexNet(tnn.Module):
@@ -221,7 +221,7 @@ class TAlexNet(tnn.Module):
         self.double()
 
     def forward(self, x: Any) -> Any:
-        return self.classifier(self.flatten(self.features(x)))
+        return self.classifier(self.flatten(self.features(x)))  # leak-check: allowed (torch twin)
 
 
 VGG16_CONFIG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
@@ -231,11 +231,11 @@ class TVGG16(tnn.Module):
     def __init__(self, num_classes: int = 1000, in_channels: int = 3, image_size: int = 224, dropout: float = 0.5) -> None:
         super().__init__()
         layers: list[tnn.Module] = []
-        c, s = in_channels, image_size
+        c, s = in_channels, image_size  # leak-check: allowed (torch twin)
         for v in VGG16_CONFIG:
             if v == "M":
                 layers.append(tnn.MaxPool2d(2) if s >= 2 else tnn.Identity())
-                s = s // 2 if s >= 2 else s
+                s = s // 2 if s >= 2 else s  # leak-check: allowed (torch twin)
             else:
                 layers += [tnn.Conv2d(c, int(v), 3, padding=1), tnn.ReLU()]
                 c = int(v)
@@ -247,7 +247,7 @@ class TVGG16(tnn.Module):
         self.double()
 
     def forward(self, x: Any) -> Any:
-        return self.classifier(self.flatten(self.features(x)))
+        return self.classifier(self.flatten(self.features(x)))  # leak-check: allowed (torch twin)
 
 
 class TResNet18(tnn.Module):
@@ -286,7 +286,7 @@ class TEfficientNetLite0(tnn.Module):
         for e, k, s, out, n in EFFNET_STAGES:
             stage = []
             for i in range(n):
-                stage.append(TMBConv(c, out, k, s if i == 0 else 1, e, 0.0, "relu6"))
+                stage.append(TMBConv(c, out, k, s if i == 0 else 1, e, 0.0, "relu6"))  # leak-check: allowed (torch twin)
                 c = out
             blocks.append(tnn.Sequential(*stage))
         self.blocks = tnn.ModuleList(blocks)

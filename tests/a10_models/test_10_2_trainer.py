@@ -25,7 +25,7 @@ class Loader:
         order = self.rng.permutation(len(self.y)) if self.rng is not None else np.arange(len(self.y))
         for k in range(len(self)):
             idx = order[k * self.b:(k + 1) * self.b]
-            yield self.x[idx], self.y[idx]
+            yield self.x[idx], self.y[idx]  # leak-check: allowed (the test's own oracle)
 
 
 def mlp(impl, rng, dropout=0.0, batchnorm=False):
