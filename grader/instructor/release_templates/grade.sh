@@ -19,8 +19,10 @@ if [ ! -x "$python" ]; then
   echo "::error::$python is missing: the set-up step did not finish."
 elif [ "${NNOTT_HIDDEN:-false}" = "true" ] && [ -d "$workspace/.instructor/grader/instructor" ]; then
   echo "Assignment $assignment: public and hidden tests, graded by the instructor's copy of the grader."
-  (cd "$workspace/.instructor" && "$python" -m grader grade "$assignment" "$workspace" --format classroom --out "$out" \
-     --summary "$summary")
+  # Classroom points are feedback (a student can edit this workflow), so the run is the in-process one of
+  # `make test --hidden`; the grade of record is `make grade`'s sandboxed judge on the collected repositories.
+  (cd "$workspace/.instructor" && "$python" -m grader test "$assignment" --impl "$workspace" --hidden \
+     --format classroom --out "$out" --summary "$summary")
 else
   echo "Assignment $assignment: public tests only (the grades that count come from the instructor's run)."
   "$python" -m grader test "$assignment" --format classroom --out "$out" --summary "$summary"
