@@ -78,12 +78,19 @@ class Checklist:
         self.passed += not problems
 
 
+#: the assertion lines a failing own test shows in the checklist (a CI log is often all there is)
+OWN_TEST_EVIDENCE = 20
+
+
 def own_tests() -> tuple[list[str], str]:
     proc = subprocess.run([sys.executable, "-m", "pytest", str(TESTS / "project"), "-q", "-p", "no:randomly"],
                           cwd=ROOT, capture_output=True, text=True)
     last = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
     if proc.returncode != 0:
-        return [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))] or [last], last
+        lines = proc.stdout.splitlines()
+        failed = [ln for ln in lines if ln.startswith(("FAILED", "ERROR"))]
+        evidence = [ln for ln in lines if ln.startswith("E ")][:OWN_TEST_EVIDENCE]   # what the asserts said
+        return (failed + evidence) or [last], last
     return [], last
 
 
