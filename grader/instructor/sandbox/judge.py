@@ -249,7 +249,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
         plugin = JudgePlugin(session, job.get("timeout"))
         collector = _Collector()
         args = [str(assignment.tests_dir), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"),
-                "--impl", str(package), "--timeout", "0", "-qq", "--tb=no", "-p", "no:warnings", "-p", "no:randomly"]
+                "--impl", str(package), "-p", "no:timeout", "-qq", "--tb=no", "-p", "no:warnings", "-p", "no:randomly"]
         if job.get("hidden", True):
             args.append("--grader-hidden")
         with contextlib.redirect_stdout(io.StringIO()):

@@ -73,14 +73,14 @@ _LIB: list[Path] = []
 
 
 def worker_lib() -> Path:
-    """A folder holding ``grader/instructor/sandbox/{protocol,worker}.py`` and nothing else of the course."""
+    """A folder holding ``grader/instructor/sandbox/{protocol,replay,worker}.py`` and nothing else of the course."""
     if not _LIB:
         lib = Path(tempfile.mkdtemp(prefix="nnott-worker-lib-"))
         pkg = lib / "grader" / "instructor" / "sandbox"
         pkg.mkdir(parents=True)
         for d in (lib / "grader", lib / "grader" / "instructor", pkg):
             (d / "__init__.py").write_text("", encoding="utf-8")
-        for name in ("protocol.py", "worker.py"):
+        for name in ("protocol.py", "replay.py", "worker.py"):
             shutil.copyfile(HERE / name, pkg / name)
         _world_readable(lib)
         _LIB.append(lib)

@@ -23,12 +23,13 @@ import select
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sized
 
 import numpy as np
 
 from ...paths import TESTS as TESTS_DIR
 from . import protocol as P
+from . import replay
 
 #: the exception types a worker's error may come back as; any other becomes the nearest of these
 #: along its class's ancestry, or :class:`StudentError`, with its own name kept in the message
@@ -152,7 +153,7 @@ class Connection:
         if isinstance(obj, RemoteMeta):
             return P.Ref("handle", _parts(obj._nnott_remote())[1])
         if t is list or t is dict or t is np.ndarray:
-            if id(obj) in self.no_track:
+            if id(obj) in self.no_track or (t is np.ndarray and obj.nbytes > P.SYNC_LIMIT):
                 return None
             token = self.tracked_ids.get(id(obj))
             if token is not None and self._tracked(token) is obj:
@@ -241,7 +242,7 @@ class Connection:
         except (P.ProtocolError, RecursionError, MemoryError, ValueError) as exc:
             raise self._fail("crash", f"the worker broke the protocol: {str(exc)[:200]}") from None
 
-    def _read_exact(self, n: int) -> bytes:
+    def _read_exact(self, n: int) -> bytearray:
         """``n`` bytes from the worker, waiting no later than the test's deadline."""
         while len(self.buf) < n:
             left = self.deadline() - time.monotonic()
@@ -267,9 +268,9 @@ class Connection:
                 raise self._fail("crash", "the worker exited")
             self.buf += b
         out, self.buf = self.buf[:n], self.buf[n:]
-        return bytes(out)
+        return out   # a bytearray: decoded in place, not copied once more
 
-    def _read_frame(self) -> bytes:
+    def _read_frame(self) -> bytearray:
         n = int.from_bytes(self._read_exact(4), "big")
         if n > P.MAX_FRAME:
             raise P.ProtocolError(f"a frame of {n} bytes")
@@ -337,10 +338,13 @@ class Connection:
         _, cid, token, action, args, kwargs, syncs = msg
         self._apply_syncs(syncs)
         target = self.callbacks.get(token)
-        ok, value = False, "TypeError: no such object of the tests"
+        ok: bool | str = False
+        value: Any = "TypeError: no such object of the tests"
         if target is not None and type(args) is tuple and type(kwargs) is tuple:
             try:
                 value, ok = judge_action(target, action, args, dict(kwargs)), True
+                if isinstance(value, replay.Replay):
+                    value, ok = value.as_data(), "replay"
             except (WorkerCrashed, WorkerTimedOut):
                 raise
             except StopIteration:
@@ -466,10 +470,15 @@ def judge_action(target: Any, action: Any, args: tuple[Any, ...], kwargs: dict[s
     if action is None:
         if is_gen or not callable(target):
             raise TypeError(f"a {type(target).__name__} of the tests cannot be called")
-        return target(*args, **kwargs)
+        big = replay.plan(target, args, kwargs)   # a big draw of the test's rng: made in the worker
+        return big if big is not None else target(*args, **kwargs)
     kind, name = action if type(action) is tuple and len(action) == 2 else ("", "")
     if kind == "next" and isinstance(target, Iterator):
         return next(target)
+    if kind == "iter" and (isinstance(target, Iterator) or (is_ref and isinstance(target, Iterable))):
+        return iter(target)   # a test's loader: a fresh iterator of it, itself a callback
+    if kind == "len" and (is_ref and isinstance(target, Sized)):
+        return len(target)
     if type(name) is not str or name.startswith("_"):
         raise AttributeError(f"code under test may not use {name!r} of the tests' objects")
     if kind == "getattr" and ((is_gen and name in GENERATOR_METHODS) or is_ref):
@@ -672,6 +681,15 @@ class Proxy:
 
     def __dir__(self) -> list[str]:
         return []
+
+    @property
+    def __dict__(self) -> Any:   # type: ignore[override]
+        """``vars(obj)``: the remote instance's attributes as a dict kept in step both ways (the worker's
+        dicts travel tracked), so ``vars(m).pop("forward")`` in a test removes the remote attribute."""
+        d = _req(self, "op", "vars", (self,))
+        if type(d) is not dict:
+            raise TypeError("vars() of a remote object did not give a dict")
+        return d
 
     __add__, __radd__ = _op("add"), _rop("add")
     __sub__, __rsub__ = _op("sub"), _rop("sub")

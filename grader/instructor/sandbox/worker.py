@@ -38,7 +38,7 @@ OPS: dict[str, Callable[..., Any]] = {
         "invert", "lt", "le", "gt", "ge", "getitem", "setitem", "delitem", "contains", "index")}
 OPS.update({"len": len, "iter": iter, "next": next, "float": float, "int": int, "complex": complex,
             "divmod": divmod, "round": round, "trunc": math.trunc, "floor": math.floor, "ceil": math.ceil,
-            "isinstance": isinstance, "issubclass": issubclass, "hasattr": hasattr})
+            "isinstance": isinstance, "issubclass": issubclass, "hasattr": hasattr, "vars": vars})
 
 
 #: what a test's subclass of a remote class never forwards to the base (the judge's own protocols)
@@ -134,7 +134,7 @@ class Worker:
             return P.Ref("callback", obj._token)
         if type(obj) in (list, dict) or (type(obj).__name__ == "ndarray" and type(obj).__module__ == "numpy"
                                          and obj.dtype.kind not in "OV"):
-            if id(obj) in self.no_track:
+            if id(obj) in self.no_track or (type(obj) not in (list, dict) and obj.nbytes > P.OWN_SYNC_LIMIT):
                 return None   # a copy, by value
             self.next_token += 2   # by value, and tracked: the judge's copy stays in step with this object
             self.tracked[self.next_token] = (obj, _snapshot(obj))
@@ -308,6 +308,9 @@ class Worker:
                 self.release(released)
                 if cid != until:
                     raise P.ProtocolError("an answer to a callback nobody waits for")
+                if ok == "replay":   # a big draw of the test's rng, made here from the judge's state
+                    from . import replay
+                    return replay.make(value)
                 if ok:
                     return value
                 if value == "StopIteration: the iterator of the tests is exhausted":
@@ -354,10 +357,17 @@ class JudgeRef:
         return self._worker.call_judge(self._token, None, args, kwargs)
 
     def __iter__(self) -> Any:
-        return self
+        # an iterator of the tests gives itself back; an iterable one (a test's loader) a fresh iterator
+        return self._worker.call_judge(self._token, ("iter", ""), (), {})
 
     def __next__(self) -> Any:
         return self._worker.call_judge(self._token, ("next", ""), (), {})
+
+    def __len__(self) -> int:
+        n = self._worker.call_judge(self._token, ("len", ""), (), {})
+        if type(n) is not int or n < 0:
+            raise TypeError("len() of an object of the tests did not give a non-negative int")
+        return n
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

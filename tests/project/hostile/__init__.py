@@ -246,13 +246,13 @@ HOSTILE: list[Hostile] = [
             note="the reference loader, through /proc/<pid>/cwd and /proc/<pid>/root"),
     Hostile("huge_outputs", "03",
             {"__init__.py": "import sys as _s\n_s.stdout.write('x' * 50_000_000)\n_s.stderr.write('y' * 50_000_000)\n",
-             "nn/gradient_check.py": _method("", "rel_error", "import numpy as np\nreturn np.zeros(40_000_000)",
+             "nn/gradient_check.py": _method("", "rel_error", "import numpy as np\nreturn np.zeros(160_000_000)",
                                              "a, b").replace("\n\n\n.rel_error = _hostile_rel_error",
                                                              "\n\n\nrel_error = _hostile_rel_error")},
             {"nn/gradient_check.py": _method("", "rel_error", "return [1.0]", "a, b").replace(
                 "\n\n\n.rel_error = _hostile_rel_error", "\n\n\nrel_error = _hostile_rel_error")},
-            note="100 MB printed, and a rel_error returning a 320 MB array (zeros: its pages are never touched, so the "
-                 "refusal, not the first touch of 320 MB, is what is timed)"),
+            note="100 MB printed, and a rel_error returning a 1.3 GB array (zeros: its pages are never touched, so the "
+                 "refusal, not the first touch of 1.3 GB, is what is timed)"),
     Hostile("pickled_payload", "03",
             {"nn/linear.py": PICKLE + _method("Linear", "forward", "return _pickle.dumps(_Evil())", "self, x")},
             {"nn/linear.py": _method("Linear", "forward", "return b'junk'", "self, x")},
