@@ -6,7 +6,7 @@ here, to :func:`grade_submission`. The design, one concept per module:
 ``protocol``  the wire format: length-prefixed frames of plain data (no pickle, nothing executed);
               arrays up to ``SYNC_LIMIT`` (16 MiB) from the tests, and up to ``OWN_SYNC_LIMIT``
               (64 KiB) of the worker's own, are kept in step both ways; bigger ones travel as copies
-``replay``    big element-wise draws of the test's generator, made in the worker from the judge's state
+``files``     a test's ``tmp_path``, mirrored into the worker as plain data (never shared)
 ``worker``    the only process where student code runs; answers requests, holds the objects
 ``proxy``     the judge's remote objects (``impl.nn.linear.Linear(...)`` becomes requests)
 ``launch``    the sandbox: bubblewrap namespaces and rlimits, or an unprivileged user, or none

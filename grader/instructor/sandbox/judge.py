@@ -30,7 +30,7 @@ from ...impl import reference_closure
 from ...outcome import CRASH, ERROR, FAILED, NOT_STARTED, TIMEOUT, State, TaskTimedOut, classify, error_hint
 from ...paths import REFERENCE, ROOT, rel
 from ...results import RunResult
-from . import launch
+from . import files, launch
 from .proxy import Connection, Incident, RemoteImpl, WorkerCrashed, WorkerTimedOut
 
 BUDGET_S = float(os.environ.get("NNOTT_GRADE_BUDGET_S", "300"))
@@ -56,6 +56,7 @@ class Session:
         self.test_end = float("inf")
         self.in_test = False
         self.workers = 0
+        self.mirror_host: str | None = None
 
     @staticmethod
     def _next_uid() -> int:
@@ -78,7 +79,21 @@ class Session:
             raise
         except OSError as exc:
             raise WorkerCrashed(f"the worker could not start: {exc}") from None
+        self._mirror_into(self.conn)
         return self.conn
+
+    def set_mirror(self, tmp_path: str | None) -> None:
+        """The test's ``tmp_path`` (or none): mirrored into the worker for as long as the test runs."""
+        self.mirror_host = tmp_path
+        if self.conn is not None:
+            self._mirror_into(self.conn)
+
+    def _mirror_into(self, conn: Connection) -> None:
+        host = self.mirror_host
+        if host is None:
+            conn.mirror = None
+        elif conn.mirror is None or conn.mirror.host != os.path.abspath(host):
+            conn.mirror = files.Mirror(host, f"{conn.scratch}/tmp_path/{os.path.basename(host)}")
 
     def begin_test(self, timeout: float) -> None:
         self.test_end = time.monotonic() + timeout
@@ -89,6 +104,7 @@ class Session:
         if not self.in_test:
             return None
         self.in_test = False
+        self.set_mirror(None)
         conn, incident = self.conn, None
         if conn is not None:
             if conn.incident is None:
@@ -161,6 +177,8 @@ class JudgePlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        tmp = getattr(item, "funcargs", {}).get("tmp_path")
+        self.session.set_mirror(str(tmp) if tmp is not None else None)
         try:
             result = yield
         except BaseException:

@@ -73,14 +73,14 @@ _LIB: list[Path] = []
 
 
 def worker_lib() -> Path:
-    """A folder holding ``grader/instructor/sandbox/{protocol,replay,worker}.py`` and nothing else of the course."""
+    """A folder holding ``grader/instructor/sandbox/{protocol,files,worker}.py`` and nothing else of the course."""
     if not _LIB:
         lib = Path(tempfile.mkdtemp(prefix="nnott-worker-lib-"))
         pkg = lib / "grader" / "instructor" / "sandbox"
         pkg.mkdir(parents=True)
         for d in (lib / "grader", lib / "grader" / "instructor", pkg):
             (d / "__init__.py").write_text("", encoding="utf-8")
-        for name in ("protocol.py", "replay.py", "worker.py"):
+        for name in ("protocol.py", "files.py", "worker.py"):
             shutil.copyfile(HERE / name, pkg / name)
         _world_readable(lib)
         _LIB.append(lib)
@@ -290,6 +290,7 @@ def spawn(staging: Staging, deadline: Callable[[], float], limits: Limits = Limi
         os.close(to_worker_r)
         os.close(from_worker_w)
     conn = Connection(proc, to_worker_w, from_worker_r, staging.package, sandbox_package, deadline)
+    conn.scratch = str(conf["scratch"])
     hello = conn._receive()
     if not (type(hello) is tuple and len(hello) == 2 and hello[0] == "ready" and type(hello[1]) is int):
         raise conn._fail("crash", "the worker did not start")

@@ -28,6 +28,8 @@ MAX_DEPTH = 64              # nesting deeper than this is refused (a recursion b
 #: bigger ones (a model's weight matrices) travel as plain copies, since checking them for changes on
 #: every message would cost more than the test. The tests check in-place changes on small arrays.
 SYNC_LIMIT = 16 * 2**20
+#: the bit generators a test's generator may use to cross as a replica (NumPy's own, nothing else)
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 #: the same for the worker's own arrays (a model's weights, its outputs) that the tests hold: they are
 #: checked on every message as long as a test holds them, so only small ones are kept in step
 OWN_SYNC_LIMIT = 64 * 2**10
@@ -65,7 +67,8 @@ class Ref:
 
 
 _BUILTIN_TYPES_BY_TYPE: dict[Any, str] = {}
-_REF_TAGS = {"handle": b"H", "callback": b"K", "echo": b"E"}   # and b"X": a tracked list, dict or array
+#: and b"X": a tracked list, dict or array; b"R": a replica of a test's generator
+_REF_TAGS = {"handle": b"H", "callback": b"K", "echo": b"E", "path": b"P", "exc": b"C"}
 _REF_KINDS = {v: k for k, v in _REF_TAGS.items()}
 
 
@@ -157,6 +160,10 @@ def _enc(v: Any, ref: Callable[[Any], Ref | None], out: list[bytes | memoryview]
         r = ref(v)
         if r is None:
             raise ProtocolError(f"a {t.__name__} is not plain data")
+        if r.kind == "rng":   # a generator of the tests: its token, then (bit generator name, state)
+            out += [b"R", _U64.pack(r.ident)]
+            _enc(r.value, ref, out, depth + 1)
+            return
         _enc_ref(r, out)
 
 
@@ -196,7 +203,7 @@ def _by_ref(r: Ref | None, out: list[bytes | memoryview]) -> bool:
 
 
 def _enc_ref(r: Ref, out: list[bytes | memoryview]) -> None:
-    label = r.label.encode("utf-8", "replace")[:200]
+    label = r.label.encode("utf-8", "replace")[:4096 if r.kind in ("path", "exc") else 200]
     out += [_REF_TAGS[r.kind], _U64.pack(r.ident), _LEN.pack(len(label)), label]
 
 
@@ -329,6 +336,12 @@ def _dec(r: _Reader, deref: Callable[[Ref], Any], depth: int) -> Any:
             raise ProtocolError("only a list, dict or array can be tracked")
         r.pos -= 1
         return deref(Ref("track", ident, value=_dec(r, deref, depth + 1)))
+    if tag == b"R":
+        ident = _U64.unpack(r.take(8))[0]
+        value = _dec(r, deref, depth + 1)
+        if type(value) is not tuple or len(value) != 2 or type(value[0]) is not str or type(value[1]) is not dict:
+            raise ProtocolError("a generator that is not (name, state)")
+        return deref(Ref("rng", ident, value=value))
     if tag in _REF_KINDS:
         ident = _U64.unpack(r.take(8))[0]
         label = r.take(r.length()).decode("utf-8", "replace")

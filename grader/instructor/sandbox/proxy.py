@@ -22,14 +22,14 @@ import os
 import select
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Callable, Iterable, Iterator, Sized
 
 import numpy as np
 
 from ...paths import TESTS as TESTS_DIR
+from . import files
 from . import protocol as P
-from . import replay
 
 #: the exception types a worker's error may come back as; any other becomes the nearest of these
 #: along its class's ancestry, or :class:`StudentError`, with its own name kept in the message
@@ -52,6 +52,23 @@ STOP = "StopIteration: the iterator of the tests is exhausted"
 
 class StudentError(Exception):
     """An exception of student code whose type is none of :data:`ALLOWED`; its name leads the message."""
+
+
+_STUDENT_EXCEPTIONS: dict[tuple[str, ...], type[BaseException]] = {}
+
+
+def student_exception_class(names: tuple[str, ...]) -> type[BaseException]:
+    """The judge's stand-in for an exception class of student code (``ChecksumError(ValueError)``): named
+    like it, deriving from the nearest builtin of :data:`ALLOWED` in its ancestry (else :class:`StudentError`),
+    one per class, so ``pytest.raises(impl.data.download.ChecksumError)`` catches what the worker raised."""
+    cls = _STUDENT_EXCEPTIONS.get(names)
+    if cls is None:
+        base_name = next((n for n in names if n in ALLOWED), None)
+        base: type[BaseException] = getattr(builtins, base_name) if base_name else StudentError
+        label = names[0].rsplit(".", 1)[-1] if names else ""
+        cls = type(label if label.isidentifier() else "StudentError", (base,), {"__module__": "submission"})
+        _STUDENT_EXCEPTIONS[names] = cls
+    return cls
 
 
 class WorkerCrashed(BaseException):
@@ -97,6 +114,8 @@ class Connection:
         self.callback_errors: list[BaseException] = []
         self.incident: Incident | None = None
         self.worker_pid = 0                      # the worker's pid (in its own namespace), from its "ready"
+        self.scratch = ""                        # the worker's scratch folder (its own path for it)
+        self.mirror: files.Mirror | None = None  # the current test's tmp_path, mirrored into the worker
         self.subclasses: dict[int, Proxy] = {}   # id(local class) -> remote class, this generation
         self.local_classes: dict[int, type] = {}  # token -> a test's subclass of a remote class
 
@@ -145,6 +164,8 @@ class Connection:
     # ---- encoding
     def ref(self, obj: Any) -> P.Ref | None:
         t = type(obj)
+        if isinstance(obj, PurePath):   # a path into the test's tmp_path: its name in the worker's mirror
+            return P.Ref("path", 0, self.mirror.to_worker(str(obj)) if self.mirror else str(obj))
         if isinstance(obj, Proxy):
             conn, handle, gen = _parts(obj)
             if conn is not self or gen != self.generation:
@@ -152,6 +173,16 @@ class Connection:
             return P.Ref("handle", handle)
         if isinstance(obj, RemoteMeta):
             return P.Ref("handle", _parts(obj._nnott_remote())[1])
+        if t is np.random.Generator and type(obj.bit_generator).__name__ in P.BIT_GENERATORS:
+            # the test's generator: a replica in the worker, kept in step both ways like an array, so student
+            # code draws there, at full speed, and may read and set its bit_generator.state as in one process
+            token = self.tracked_ids.get(id(obj))
+            if token is not None and self._tracked(token) is obj:
+                return P.Ref("echo", token)
+            token = self._token()
+            self.tracked[token], self.tracked_ids[id(obj)] = obj, token
+            self.snaps[token] = snapshot(obj)
+            return P.Ref("rng", token, value=(type(obj.bit_generator).__name__, obj.bit_generator.state))
         if t is list or t is dict or t is np.ndarray:
             if id(obj) in self.no_track or (t is np.ndarray and obj.nbytes > P.SYNC_LIMIT):
                 return None
@@ -179,6 +210,11 @@ class Connection:
         return self.tracked.get(token)
 
     def deref(self, r: P.Ref) -> Any:
+        if r.kind == "exc":   # a student's exception class: a local stand-in, so pytest.raises can catch it
+            return student_exception_class(tuple(r.label.split(";")))
+        if r.kind == "path":   # back into tmp_path; anywhere else is a name that cannot be opened
+            host = self.mirror.to_host(r.label) if self.mirror else None
+            return Path(host) if host is not None else PurePosixPath(r.label)
         if r.kind == "handle":
             p = self.proxies.get(r.ident)
             if p is None:
@@ -211,9 +247,10 @@ class Connection:
         try:
             pushes = self._pushes()
             released, self.released = tuple(self.released), []
-            payload = P.encode(("req", rid, req, pushes, released), self.ref)
+            sent_files = self.mirror.outgoing() if self.mirror is not None else None
+            payload = P.encode(("req", rid, req, pushes, released, sent_files), self.ref)
             self.no_track.clear()
-        except P.ProtocolError as exc:
+        except (P.ProtocolError, ValueError) as exc:
             raise TypeError(f"cannot pass this to the code under test: {exc}") from None
         try:
             P.write_frame(self.fd_w, payload)
@@ -222,11 +259,16 @@ class Connection:
         while True:
             msg = self._receive()
             kind = msg[0] if type(msg) is tuple and msg else None
-            if kind in ("ok", "err") and len(msg) == 5 and msg[1] != rid and req[0] == "reset":
+            if kind in ("ok", "err") and len(msg) == 6 and msg[1] != rid and req[0] == "reset":
                 continue   # a stray answer of the test that just ended (a forked copy of the worker)
-            if kind in ("ok", "err") and len(msg) == 5 and msg[1] == rid:
+            if kind in ("ok", "err") and len(msg) == 6 and msg[1] == rid:
                 self._apply_syncs(msg[3])
                 self._rewarn(msg[4])
+                if msg[5] is not None and self.mirror is not None:
+                    try:
+                        self.mirror.incoming(msg[5])
+                    except (ValueError, OSError) as exc:
+                        raise self._fail("crash", f"the worker sent bad file changes: {str(exc)[:200]}") from None
                 if kind == "ok":
                     return msg[2]
                 raise self._remote_error(msg[2])
@@ -299,7 +341,7 @@ class Connection:
             if not same(now, self.snaps[token]):
                 self.snaps[token] = now
                 copy = np.array(obj, copy=True) if type(obj) is np.ndarray else list(obj) if type(obj) is list \
-                    else dict(obj)
+                    else now[1] if type(obj) is np.random.Generator else dict(obj)
                 self.no_track.add(id(copy))
                 out.append((token, copy))
             if sys.getrefcount(obj) <= 3:   # only this table (and this loop) holds it: the test let go of it
@@ -320,7 +362,12 @@ class Connection:
             obj, new = self._tracked(item[0]), item[1]
             if obj is None:
                 continue
-            if type(obj) is np.ndarray and type(new) is np.ndarray:
+            if type(obj) is np.random.Generator:
+                try:
+                    obj.bit_generator.state = new   # NumPy checks it: a state of another kind is refused
+                except (TypeError, ValueError, KeyError, OverflowError):
+                    raise self._fail("crash", "the worker broke the protocol (a bad generator state)") from None
+            elif type(obj) is np.ndarray and type(new) is np.ndarray:
                 try:
                     if obj.shape != new.shape:
                         obj.shape = new.shape
@@ -343,8 +390,6 @@ class Connection:
         if target is not None and type(args) is tuple and type(kwargs) is tuple:
             try:
                 value, ok = judge_action(target, action, args, dict(kwargs)), True
-                if isinstance(value, replay.Replay):
-                    value, ok = value.as_data(), "replay"
             except (WorkerCrashed, WorkerTimedOut):
                 raise
             except StopIteration:
@@ -390,6 +435,8 @@ class Connection:
                 exc = cls(text)
         else:
             exc = StudentError(text)
+        if names and chosen != shown and "." in shown:   # the student's own class: its stand-in here
+            exc = student_exception_class(tuple(names))(text)
         folder = str(self.host_package)
         mapped = [(self.host_path(str(f)), int(ln), str(fn), str(code)) for f, ln, fn, code in frames]
         own = [f for f in mapped if f[0].startswith(folder + os.sep)]
@@ -470,8 +517,7 @@ def judge_action(target: Any, action: Any, args: tuple[Any, ...], kwargs: dict[s
     if action is None:
         if is_gen or not callable(target):
             raise TypeError(f"a {type(target).__name__} of the tests cannot be called")
-        big = replay.plan(target, args, kwargs)   # a big draw of the test's rng: made in the worker
-        return big if big is not None else target(*args, **kwargs)
+        return target(*args, **kwargs)
     kind, name = action if type(action) is tuple and len(action) == 2 else ("", "")
     if kind == "next" and isinstance(target, Iterator):
         return next(target)
@@ -492,7 +538,10 @@ def judge_action(target: Any, action: Any, args: tuple[Any, ...], kwargs: dict[s
 
 
 def snapshot(obj: Any) -> Any:
-    """What a change in place would change: an array's bytes, the identities of a list's or dict's items."""
+    """What a change in place would change: an array's bytes, the identities of a list's or dict's items,
+    a generator's state."""
+    if type(obj) is np.random.Generator:
+        return ("rng", obj.bit_generator.state)
     if type(obj) is list:
         return ("list", tuple(obj))
     if type(obj) is dict:
@@ -505,6 +554,8 @@ def same(a: Any, b: Any) -> bool:
         return False
     if a[0] == "array":
         return bool(a[1] == b[1] and a[2] == b[2] and a[3] == b[3])
+    if a[0] == "rng":
+        return bool(a[1] == b[1])
     x, y = a[1], b[1]
     if len(x) != len(y):
         return False

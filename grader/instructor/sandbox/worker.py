@@ -25,6 +25,7 @@ import operator
 import os
 import sys
 import traceback
+from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any, Callable
 
@@ -120,6 +121,8 @@ class Worker:
         self.tracked: dict[int, tuple[Any, Any]] = {}   # token -> (judge's object here, snapshot)
         self.tracked_ids: dict[int, int] = {}  # id(object) -> token
         self.no_track: set[int] = set()        # ids of copies being sent by value (syncs)
+        self.mirror: str | None = None         # the test's tmp_path, mirrored here (files.py)
+        self.mirror_known: dict[str, tuple[int, int]] = {}
         self.next_token = 0                    # even tokens: the worker's own lists, dicts and arrays
         self.next_handle = 1
         self.next_cb = 1
@@ -132,6 +135,11 @@ class Worker:
             return P.Ref("echo", token)
         if type(obj) is JudgeRef:
             return P.Ref("callback", obj._token)
+        if isinstance(obj, PurePath):
+            text = str(obj)
+            return P.Ref("path", 0, text if type(text) is str else "")
+        if isinstance(obj, type) and issubclass(obj, BaseException) and obj.__module__ != "builtins":
+            return P.Ref("exc", 0, ";".join(exception_names(obj)))   # a student's exception class
         if type(obj) in (list, dict) or (type(obj).__name__ == "ndarray" and type(obj).__module__ == "numpy"
                                          and obj.dtype.kind not in "OV"):
             if id(obj) in self.no_track or (type(obj) not in (list, dict) and obj.nbytes > P.OWN_SYNC_LIMIT):
@@ -155,6 +163,8 @@ class Worker:
 
     def deref(self, r: Any) -> Any:
         P = self.P
+        if r.kind == "path":
+            return Path(r.label)
         if r.kind == "handle":
             if r.ident not in self.objs:
                 raise P.ProtocolError(f"no object {r.ident} here (it was released)")
@@ -165,6 +175,16 @@ class Worker:
             if r.ident not in self.tracked:
                 raise P.ProtocolError(f"no tracked object {r.ident}")
             return self.tracked[r.ident][0]
+        if r.kind == "rng":   # the test's generator: a replica here, kept in step with the judge's
+            import numpy as np
+            name, state = r.value
+            if name not in P.BIT_GENERATORS:
+                raise P.ProtocolError(f"not a bit generator of NumPy's: {name!r}")
+            gen = np.random.Generator(getattr(np.random, name)())
+            gen.bit_generator.state = state
+            self.tracked[r.ident] = (gen, _snapshot(gen))
+            self.tracked_ids[id(gen)] = r.ident
+            return gen
         if r.kind == "track":
             self.tracked[r.ident] = (r.value, _snapshot(r.value))
             self.tracked_ids[id(r.value)] = r.ident
@@ -193,6 +213,8 @@ class Worker:
                     value: Any = list(obj)
                 elif type(obj) is dict:
                     value = dict(obj)
+                elif now[0] == "rng":
+                    value = now[1]
                 else:
                     import numpy as np
                     value = np.array(obj, copy=True)
@@ -219,6 +241,8 @@ class Worker:
                 elif type(obj) is dict:
                     obj.clear()
                     obj.update(value)
+                elif _is_generator(obj):
+                    obj.bit_generator.state = value
                 else:
                     if obj.shape != value.shape:
                         obj.shape = value.shape
@@ -285,6 +309,10 @@ class Worker:
                     os.kill(-1, 9)   # every other process of this sandbox's user: nothing outlives its test
                 except OSError:
                     pass
+            if self.mirror is not None:
+                import shutil
+                shutil.rmtree(self.mirror, ignore_errors=True)
+                self.mirror, self.mirror_known = None, {}
             self.objs.clear()
             self.ids.clear()
             self.tracked.clear()
@@ -308,9 +336,6 @@ class Worker:
                 self.release(released)
                 if cid != until:
                     raise P.ProtocolError("an answer to a callback nobody waits for")
-                if ok == "replay":   # a big draw of the test's rng, made here from the judge's state
-                    from . import replay
-                    return replay.make(value)
                 if ok:
                     return value
                 if value == "StopIteration: the iterator of the tests is exhausted":
@@ -321,18 +346,45 @@ class Worker:
             rid, req = msg[1], msg[2]
             self.apply_pushes(msg[3])
             self.release(msg[4])
+            self.files_in(msg[5])
             import warnings
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
                     result = self.handle(req)
-                    out: Any = ("ok", rid, result, self.syncs(), _warnings(caught))
+                    out: Any = ("ok", rid, result, self.syncs(), _warnings(caught), self.files_out())
                     payload = P.encode(out, self.ref)
                 except BaseException as exc:  # noqa: BLE001 - every failure of student code is the judge's to classify
                     payload = P.encode(("err", rid, describe(exc, self.loader.folder), self._syncs_safe(),
-                                        _warnings(caught)), self.ref)
+                                        _warnings(caught), self._files_out_safe()), self.ref)
             self.no_track.clear()
             P.write_frame(self.fd_out, payload)
+
+    def files_in(self, files: Any) -> None:
+        """The judge's changes to the test's tmp_path, written into the mirror here."""
+        if files is None:
+            return
+        from . import files as F
+        root, changed, removed = files
+        if root != self.mirror:
+            self.mirror, self.mirror_known = root, {}
+        self.mirror_known.update(F.apply(root, changed, removed))
+        for rel in removed:
+            self.mirror_known.pop(rel, None)
+
+    def files_out(self) -> Any:
+        """What student code changed in the mirror, for the judge to write into tmp_path."""
+        if self.mirror is None:
+            return None
+        from . import files as F
+        changed, removed, self.mirror_known = F.changes(self.mirror, self.mirror_known)
+        return (changed, removed) if changed or removed else None
+
+    def _files_out_safe(self) -> Any:
+        try:
+            return self.files_out()
+        except Exception:  # noqa: BLE001 - too much written: the judge gets nothing of it
+            return None
 
     def _syncs_safe(self) -> tuple[tuple[int, Any], ...]:
         try:
@@ -411,7 +463,13 @@ def _method(fn: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
+def _is_generator(obj: Any) -> bool:
+    return type(obj).__name__ == "Generator" and type(obj).__module__.startswith("numpy.random")
+
+
 def _snapshot(obj: Any) -> Any:
+    if _is_generator(obj):
+        return ("rng", obj.bit_generator.state)
     if type(obj) is list:
         return ("list", tuple(obj))
     if type(obj) is dict:
@@ -424,6 +482,8 @@ def _same(a: Any, b: Any) -> bool:
         return False
     if a[0] == "array":
         return bool(a[1] == b[1] and a[2] == b[2] and a[3] == b[3])
+    if a[0] == "rng":
+        return bool(a[1] == b[1])
     x, y = a[1], b[1]
     if len(x) != len(y):
         return False
@@ -436,16 +496,30 @@ class JudgeError(Exception):
     """A function of the judge's, called back by student code, raised."""
 
 
+#: a judge error of one of these types is raised here as that type too (``getattr(rng, "shape", ())``
+#: must fall back to its default, as it does on a generator in one process)
+_JUDGE_ERRORS = {name: type("JudgeError", (JudgeError, getattr(builtins, name)), {})
+                 for name in ("AttributeError", "TypeError", "ValueError", "KeyError", "IndexError")}
+
+
 def _judge_error(value: Any) -> BaseException:
-    return JudgeError(str(value))
+    text = str(value)
+    err: BaseException = _JUDGE_ERRORS.get(text.split(":", 1)[0], JudgeError)(text)
+    return err
+
+
+def exception_names(cls: type) -> list[str]:
+    """An exception class as plain data: its class names, most derived first."""
+    names = []
+    for c in cls.__mro__:
+        mod = getattr(c, "__module__", "")
+        names.append(c.__name__ if mod == "builtins" else f"{mod}.{c.__name__}")
+    return names
 
 
 def describe(exc: BaseException, folder: str) -> tuple[Any, ...]:
     """An exception as plain data: its class names (most derived first), message, args, frames."""
-    names = []
-    for cls in type(exc).__mro__:
-        mod = getattr(cls, "__module__", "")
-        names.append(cls.__name__ if mod == "builtins" else f"{mod}.{cls.__name__}")
+    names = exception_names(type(exc))
     try:
         message = str(exc)[:4000]
     except BaseException:  # noqa: BLE001 - a __str__ that raises
