@@ -76,6 +76,8 @@ class Assignment:
     summary: str
     folder: Path
     tasks: tuple[Task, ...] = field(default_factory=tuple)
+    #: seconds ``make grade`` allows one submission in all (``grade_budget_s``; the judge's default otherwise)
+    grade_budget_s: float | None = None
 
     @property
     def tests_dir(self) -> Path:
@@ -157,7 +159,14 @@ def load(folder: Path) -> Assignment:
         tasks.append(Task(tid, title.strip(), float(points), tuple(parsed), tuple(uses)))
     if not tasks:
         raise _fail(path, "lists no tasks")
-    return Assignment(data["id"], folder.name, data["title"], data.get("summary", ""), folder, tuple(tasks))
+    budget = data.get("grade_budget_s")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0):
+        raise _fail(path, f"grade_budget_s must be a positive number of seconds, got {budget!r}")
+    unknown_top = set(data) - {"id", "title", "summary", "tasks", "grade_budget_s"}
+    if unknown_top:
+        raise _fail(path, f"unknown top-level key(s) {sorted(unknown_top)}")
+    return Assignment(data["id"], folder.name, data["title"], data.get("summary", ""), folder, tuple(tasks),
+                      float(budget) if budget is not None else None)
 
 
 def folders() -> list[Path]:

@@ -36,10 +36,18 @@ def test_good_manifest(tmp_path):
     (GOOD + '[[tasks]]\nid = "07.1"\ntitle = "b"\npoints = 1\ncovers = ["nn/m.py::g"]\n', "listed twice"),
     (GOOD.replace('id = "07"', 'id = "08"'), "folder says"),
     (GOOD.replace('points = 5', 'points = 5\nbogus = 1'), "unknown key"),
+    (GOOD.replace('title = "T"', 'title = "T"\ngrade_budget_s = 0'), "positive number of seconds"),
+    (GOOD.replace('title = "T"', 'title = "T"\ngrade_budget = 600'), "unknown top-level key"),
 ])
 def test_malformed_manifests_name_the_problem(tmp_path, text, words):
     with pytest.raises(manifest.ManifestError, match=words):
         load(tmp_path, text)
+
+
+def test_grade_budget(tmp_path):
+    assert load(tmp_path, GOOD).grade_budget_s is None
+    assert load(tmp_path, GOOD.replace('title = "T"', 'title = "T"\ngrade_budget_s = 600'), "07-b").grade_budget_s == 600
+    assert manifest.resolve("10").grade_budget_s == 600, "10's seven models need more than the default"
 
 
 def test_missing_manifest(tmp_path):

@@ -138,11 +138,13 @@ POOL = JudgePool()
 
 
 def grade_submission(assignment: Assignment, submission: str | Path, *, hidden: bool = True,
-                     timeout: float | None = None, mem_mb: int = MEM_LIMIT_MB, budget_s: float = BUDGET_S,
+                     timeout: float | None = None, mem_mb: int = MEM_LIMIT_MB, budget_s: float | None = None,
                      unsafe: bool = False) -> RunResult:
     """Grade ``submission`` (a folder holding ``starter/``) on ``assignment``: the judge runs the tests,
     the student's code runs in a sandboxed worker. Refuses where no sandbox works, unless ``unsafe``."""
     pkg = resolve_impl(str(submission))
+    if budget_s is None:   # the assignment's own (10's seven models need more), else the default
+        budget_s = assignment.grade_budget_s or BUDGET_S
     why = not_authoritative()
     if why and not unsafe:
         raise UsageError(why)
