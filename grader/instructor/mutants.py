@@ -78,17 +78,23 @@ def materialise(m: Mutant, into: Path) -> Path:
     return into
 
 
-def reachable_tasks(m: Mutant) -> list[str]:
-    """The tasks whose code a mistake in ``m.file`` can reach: its ``fails``, and every task whose covered
-    files import ``m.file`` (directly or not) without judging it on the reference (``uses_reference``)."""
+def tasks_reaching(assignment: Assignment, file: str, also: tuple[str, ...] = ()) -> list[str]:
+    """The tasks of ``assignment`` whose code a change in ``file`` (below the package root) can reach:
+    ``also``, and every task whose covered files import ``file`` (directly or not) without judging it on
+    the reference (``uses_reference``). The tests of the other tasks cannot see the change."""
     from ..impl import reference_closure
     out = []
-    for t in m.assignment.tasks:
+    for t in assignment.tasks:
         mine = set(reference_closure(t.files))
         swapped = set(reference_closure(t.uses_reference))
-        if t.id in m.fails or (m.file in mine and m.file not in swapped):
+        if t.id in also or (file in mine and file not in swapped):
             out.append(t.id)
     return out
+
+
+def reachable_tasks(m: Mutant) -> list[str]:
+    """The tasks a planted mistake can reach: its ``fails``, and every task importing its file."""
+    return tasks_reaching(m.assignment, m.file, tuple(m.fails))
 
 
 def verdict(m: Mutant, result: AssignmentResult) -> list[str]:

@@ -3,7 +3,8 @@
 Each child grades a list of mutants in one process (PyTorch is imported once), one JSON line per
 mutant as it finishes; a child that dies (a mutant that crashes the interpreter or exhausts
 memory) is replaced, and the mutant it was running counts as killed. A mutant is graded with
-the tests of the assignment whose task covers the mutated function only.
+the tests of the assignment whose task covers the mutated function only, and of those only the
+tasks whose code imports the mutated file (:func:`~grader.instructor.mutants.tasks_reaching`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ... import manifest
 from ...outcome import PASSED
 from ...paths import REFERENCE, ROOT
 from ...results import RunResult, TaskResult
+from ..mutants import tasks_reaching
 from ..strip import covers_index, regions, sources
 from .operators import Mutant, mutants_of
 
@@ -108,8 +110,9 @@ def child_main(assignment: str, ids: list[str], out: Path) -> int:
             fh.write(json.dumps({"start": mid}) + "\n")
             fh.flush()
             sub = _materialise(m, Path(tmp) / f"m{i}")   # a folder of its own: modules load afresh
+            reach = tasks_reaching(a, m.file)   # the other tasks' tests cannot see this edit
             with contextlib.redirect_stderr(io.StringIO()):
-                res = run_pytest([a], str(sub), hidden=True, timeout=PER_TEST_TIMEOUT, extra=["-x"])
+                res = run_pytest([a], str(sub), hidden=True, timeout=PER_TEST_TIMEOUT, extra=["-x"], tasks=reach)
             fh.write(json.dumps({"done": asdict(judge(m, a.id, res))}) + "\n")
             fh.flush()
     return 0
