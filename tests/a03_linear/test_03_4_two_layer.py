@@ -1,4 +1,5 @@
 """Task 03.4: the two-layer network's loss and gradients, by hand, against torch autograd."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -52,6 +53,26 @@ def test_where_the_error_enters(impl, rng):
                          ("layer 2", {"dW2": (grads["W2"], expected["W2"]), "db2": (grads["b2"], expected["b2"])})],
                         between=["the backward through the ReLU (the mask z1 > 0 applied to da1 = dz2 W2)"],
                         batch_size=n, constants={"C (the number of outputs averaged over)": c})
+
+
+def test_a_pre_activation_of_exactly_zero_passes_no_gradient(impl, rng):
+    """ReLU's derivative at 0 is taken as 0 (torch's convention): the mask is z1 > 0, not z1 >= 0. Here W1 is
+    zero, so z1 = b1 exactly, and the hidden units whose bias is 0 sit exactly at the kink."""
+    x, y, params = problem(rng, n=4, d=3, h=4, c=2)
+    params = {**params, "W1": np.zeros((4, 3)), "b1": np.array([0.0, 1.5, 0.0, -0.5])}
+    _, grads = impl.nn.two_layer.two_layer_loss(x, y, params)
+    _, expected = torch_run(torch_loss, params, consts={"x": x, "y": y})
+    _, kink_open = torch_run(torch_loss_kink_open, params, consts={"x": x, "y": y})
+    assert isinstance(grads, dict) and {"W1", "b1"} <= set(grads), "grads needs W1 and b1"
+    assert_close(grads["b1"], expected["b1"], "db1 with z1 = 0 exactly for hidden units 0 and 2", batch_size=4,
+                 mistakes={"the mask lets z1 = 0 through (z1 >= 0): ReLU passes no gradient at 0, use z1 > 0":
+                           kink_open["b1"]})
+
+
+def torch_loss_kink_open(x, y, W1, b1, W2, b2):
+    """The same network with a ReLU whose slope at 0 is 1 (the mistake of a mask z1 >= 0)."""
+    z1 = F.linear(x, W1, b1)
+    return F.mse_loss(F.linear(torch.where(z1 >= 0, z1, torch.zeros_like(z1)), W2, b2), y)
 
 
 def test_gradient_by_finite_differences(impl, rng):
