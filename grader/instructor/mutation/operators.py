@@ -65,6 +65,10 @@ def _byte_col(line: str, col: int) -> int:
     return len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
 
 
+#: functions whose two arguments can be swapped without a change (value and dtype): no mutant
+_SYMMETRIC = frozenset({"maximum", "minimum", "fmax", "fmin", "hypot", "logaddexp", "get_array_module"})
+
+
 def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
     """``(operator name, new node)`` for every mutation of ``node`` itself."""
     if isinstance(node, ast.BinOp):
@@ -102,7 +106,7 @@ def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
                 yield "drop keepdims", ast.Call(node.func, node.args, kws)
         if name in _REDUCTIONS and not node.keywords and not node.args and isinstance(func, ast.Attribute):
             yield f"{name} over axis 0", ast.Call(func, [], [ast.keyword("axis", ast.Constant(0))])
-        if len(node.args) == 2 and not any(isinstance(a, ast.Starred) for a in node.args):
+        if len(node.args) == 2 and not any(isinstance(a, ast.Starred) for a in node.args) and name not in _SYMMETRIC:
             yield "swap arguments", ast.Call(node.func, [node.args[1], node.args[0]], node.keywords)
     elif isinstance(node, ast.Slice):
         for attr in ("lower", "upper"):
@@ -111,6 +115,20 @@ def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
                 moved = ast.BinOp(bound, ast.Add(), ast.Constant(1))
                 lower, upper = (moved, node.upper) if attr == "lower" else (node.lower, moved)
                 yield f"slice {attr} +1", ast.Slice(lower, upper, node.step)
+
+
+def _inferred_sizes(tree: ast.AST) -> set[int]:
+    """The ``1`` of each ``-1`` passed to a ``reshape``: NumPy infers a size from any negative one, so
+    ``-1 -> -2`` is always an equivalent mutant (``drop minus``, ``-1 -> 1``, is still made)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reshape":
+            for arg in node.args:
+                items = arg.elts if isinstance(arg, ast.Tuple) else [arg]
+                for a in items:
+                    if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and isinstance(a.operand, ast.Constant):
+                        out.add(id(a.operand))
+    return out
 
 
 def mutants_of(path: Path, package: Path) -> list[Mutant]:
@@ -122,8 +140,10 @@ def mutants_of(path: Path, package: Path) -> list[Mutant]:
     rel = path.relative_to(package).as_posix()
     out: list[Mutant] = []
     seen: set[tuple[int, int, str]] = set()
-    for node in ast.walk(ast.parse(text, filename=str(path))):
-        if not isinstance(node, ast.expr):   # ast.Slice is an expression too (Python 3.9+)
+    tree = ast.parse(text, filename=str(path))
+    skip = _inferred_sizes(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.expr) or id(node) in skip:   # ast.Slice is an expression too (Python 3.9+)
             continue
         line, end = node.lineno, node.end_lineno
         if end is None or not any(s < line and end < e for s, e in spans):
