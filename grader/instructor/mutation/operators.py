@@ -117,11 +117,14 @@ def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
                 yield f"slice {attr} +1", ast.Slice(lower, upper, node.step)
 
 
-def _inferred_sizes(tree: ast.AST) -> set[int]:
-    """The ``1`` of each ``-1`` passed to a ``reshape``: NumPy infers a size from any negative one, so
-    ``-1 -> -2`` is always an equivalent mutant (``drop minus``, ``-1 -> 1``, is still made)."""
+def _not_mutated(tree: ast.AST) -> set[int]:
+    """Nodes left alone. The ``1`` of each ``-1`` passed to a ``reshape``: NumPy infers a size from any
+    negative one, so ``-1 -> -2`` is always equivalent (``drop minus``, ``-1 -> 1``, is still made).
+    Everything inside an f-string: a message's wording is the student's own, and no test grades it."""
     out: set[int] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            out.update(id(inner) for inner in ast.walk(node))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "reshape":
             for arg in node.args:
                 items = arg.elts if isinstance(arg, ast.Tuple) else [arg]
@@ -141,7 +144,7 @@ def mutants_of(path: Path, package: Path) -> list[Mutant]:
     out: list[Mutant] = []
     seen: set[tuple[int, int, str]] = set()
     tree = ast.parse(text, filename=str(path))
-    skip = _inferred_sizes(tree)
+    skip = _not_mutated(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.expr) or id(node) in skip:   # ast.Slice is an expression too (Python 3.9+)
             continue
