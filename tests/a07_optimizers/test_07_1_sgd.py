@@ -17,6 +17,7 @@ CONFIGS = {
     "weight decay": dict(lr=0.05, weight_decay=0.1),
     "momentum+decay": dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.05),
     "nesterov+decay": dict(lr=0.03, momentum=0.7, weight_decay=0.1, nesterov=True),
+    "decay of 1": dict(lr=0.01, weight_decay=1.0),   # any non-zero decay applies, 1 included
 }
 
 

@@ -18,6 +18,7 @@ ADAM = {
     "small gradients": (dict(lr=1e-2), 1e-3),
     "large eps": (dict(lr=1e-2, eps=1e-2), 0.1),
     "L2 weight decay": (dict(lr=1e-2, weight_decay=0.1), 1.0),
+    "L2 decay of 1": (dict(lr=1e-3, weight_decay=1.0), 1.0),   # any non-zero decay applies, 1 included
 }
 ADAMW = {
     "default decay": (dict(lr=1e-2), 1.0),

@@ -156,6 +156,37 @@ def test_reduce_on_plateau_matches_torch(impl, rng, cfg):
                  tol=TOL, mistakes={label: plateau_np(base, metrics, cfg, key) for key, label in PLATEAU_MISTAKES.items()})
 
 
+#: metrics that land exactly on the threshold (dyadic numbers: best * (1 -+ 0.5) and best -+ 0.5 are exact)
+THRESHOLD_EDGES = {
+    "min rel": (dict(mode="min", threshold_mode="rel"), [1.0, 0.5, 0.75, 0.4, 0.2, 0.2]),
+    "min abs": (dict(mode="min", threshold_mode="abs"), [2.0, 1.5, 1.25, 1.0, 0.25]),
+    "max rel": (dict(mode="max", threshold_mode="rel"), [1.0, 1.5, 1.25, 2.0, 3.0]),
+    "max abs": (dict(mode="max", threshold_mode="abs"), [1.0, 1.5, 1.25, 2.0, 2.5]),
+}
+
+
+@pytest.mark.parametrize("cfg,metrics", THRESHOLD_EDGES.values(), ids=THRESHOLD_EDGES.keys())
+def test_reduce_on_plateau_threshold_edges(impl, cfg, metrics):
+    """threshold 0.5: a metric that improves by exactly the threshold, or by less, is a bad epoch."""
+    cfg = dict(cfg, factor=0.5, patience=0, threshold=0.5)
+    sched = impl.optim.schedules.ReduceLROnPlateau(holder(impl, [1.0]), **cfg)
+    opt = torch_holder([1.0])
+    ts = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **cfg)
+    seen, expected = [], []
+    for m in metrics:
+        sched.step(m)
+        ts.step(m)
+        seen.append((sched.get_last_lr()[0], sched.num_bad_epochs, sched.best))
+        expected.append((opt.param_groups[0]["lr"], ts.num_bad_epochs, ts.best))
+    sign = "<" if cfg["mode"] == "min" else ">"
+    better = (f"a {sign} best * (1 {'-' if sign == '<' else '+'} threshold)" if cfg["threshold_mode"] == "rel"
+              else f"a {sign} best {'-' if sign == '<' else '+'} threshold")
+    assert_close(np.array(seen), np.array(expected), f"(lr, num_bad_epochs, best) after each step of {metrics}",
+                 tol=TOL, mistakes={f"the threshold was not applied: with mode={cfg['mode']!r}, threshold_mode="
+                                    f"{cfg['threshold_mode']!r}, a metric is better only when {better} (strictly)":
+                                    plateau_np([1.0], metrics, dict(cfg, threshold=0.0), counters=True)})
+
+
 def test_reduce_on_plateau_counters(impl):
     """Patience 2: the third bad epoch in a row reduces the rate; an improvement resets the count."""
     metrics = [1.0, 1.0, 1.0, 1.0, 0.5, 0.6, 0.6, 0.6, 0.6, 0.4]
