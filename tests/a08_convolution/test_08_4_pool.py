@@ -46,6 +46,7 @@ CASES = {
     "floor: 2x2 on 7x5": ((2, 2, 7, 5), 2, None, 0),
     "rectangular": ((2, 2, 6, 7), (2, 3), (1, 2), (1, 1)),
     "batch of 1": ((1, 1, 4, 4), 2, 1, 0),
+    "4x4 padding 2 (the most torch allows)": ((1, 2, 6, 5), 4, 2, 2),
 }
 
 

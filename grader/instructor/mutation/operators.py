@@ -67,7 +67,7 @@ def _byte_col(line: str, col: int) -> int:
 
 #: functions whose two arguments can be swapped without a change (value and dtype): no mutant
 _SYMMETRIC = frozenset({"maximum", "minimum", "fmax", "fmin", "hypot", "logaddexp", "add", "multiply", "min", "max",
-                        "get_array_module"})
+                        "swapaxes", "result_type", "get_array_module"})
 
 
 def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
