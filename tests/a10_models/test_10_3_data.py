@@ -50,6 +50,8 @@ def test_parse_idx_rejects_bad_files(impl, rng):
         impl.data.idx.parse_idx(raw[:2] + b"\x07" + raw[3:])
     with pytest.raises(ValueError):
         impl.data.idx.parse_idx(b"\x01\x02" + raw[2:])
+    with pytest.raises(ValueError):   # each of the two leading bytes must be zero, the first as well
+        impl.data.idx.parse_idx(b"\x01" + raw[1:])
 
 
 def test_read_idx_gzip_or_not(impl, rng, tmp_path):

@@ -34,6 +34,15 @@ def test_dropout_is_the_identity_in_eval_mode(impl, twins, rng, name, kw):
     twins.run(impl, rng, ours, twin, x, twins.MODELS[name][1] + " (with dropout, eval mode)", backward=False)
 
 
+def test_baseline_dropout_rates(impl, twins, rng):
+    """The baseline CNN drops 0.15, 0.25 and 0.5, in that order (the handout's table)."""
+    file, cls, _ = twins.MODELS["baseline"]
+    model = getattr(getattr(impl.models, file), cls)(num_classes=10, in_channels=1, image_size=28, rng=rng)
+    rates = [float(m.p) for m in model.modules() if isinstance(m, impl.nn.dropout.Dropout)]
+    assert rates == [0.15, 0.25, 0.5], (
+        f"{cls}'s Dropout layers drop {rates}, in order; the handout's table says 0.15, 0.25 and 0.5")
+
+
 @pytest.mark.timeout(30)
 def test_resnet18_matches_the_reference(impl, ref, rng):
     mine = impl.models.resnet.ResNet18(10, 3, 32, rng=np.random.default_rng(1))
