@@ -176,23 +176,13 @@ class Connection:
         if t is np.random.Generator and type(obj.bit_generator).__name__ in P.BIT_GENERATORS:
             # the test's generator: a replica in the worker, kept in step both ways like an array, so student
             # code draws there, at full speed, and may read and set its bit_generator.state as in one process
-            token = self.tracked_ids.get(id(obj))
-            if token is not None and self._tracked(token) is obj:
-                return P.Ref("echo", token)
-            token = self._token()
-            self.tracked[token], self.tracked_ids[id(obj)] = obj, token
-            self.snaps[token] = snapshot(obj)
-            return P.Ref("rng", token, value=(type(obj.bit_generator).__name__, obj.bit_generator.state))
+            r = self._echo_or_track(obj)
+            return r if r.kind == "echo" else \
+                P.Ref("rng", r.ident, value=(type(obj.bit_generator).__name__, obj.bit_generator.state))
         if t is list or t is dict or t is np.ndarray:
             if id(obj) in self.no_track or (t is np.ndarray and obj.nbytes > P.SYNC_LIMIT):
                 return None
-            token = self.tracked_ids.get(id(obj))
-            if token is not None and self._tracked(token) is obj:
-                return P.Ref("echo", token)
-            token = self._token()
-            self.tracked[token], self.tracked_ids[id(obj)] = obj, token
-            self.snaps[token] = snapshot(obj)
-            return P.Ref("track", token)
+            return self._echo_or_track(obj)
         if isinstance(obj, np.random.Generator) or _is_reference_object(obj) or isinstance(obj, Iterator) or \
                 (callable(obj) and not isinstance(obj, type)):
             token = self.callback_ids.get(id(obj))
@@ -201,6 +191,16 @@ class Connection:
                 self.callbacks[token], self.callback_ids[id(obj)] = obj, token
             return P.Ref("callback", token, getattr(obj, "__name__", type(obj).__name__))
         return None
+
+    def _echo_or_track(self, obj: Any) -> P.Ref:
+        """``echo`` for an object the worker holds already; else a new ``track`` token, its snapshot taken."""
+        token = self.tracked_ids.get(id(obj))
+        if token is not None and self._tracked(token) is obj:
+            return P.Ref("echo", token)
+        token = self._token()
+        self.tracked[token], self.tracked_ids[id(obj)] = obj, token
+        self.snaps[token] = snapshot(obj)
+        return P.Ref("track", token)
 
     def _token(self) -> int:
         self.next_token += 2   # odd: the judge's
