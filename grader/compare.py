@@ -109,7 +109,8 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
                  mistakes: Mapping[str, Any] | None = None, nonfinite_hint: str | None = None,
                  where: Mapping[str, Any] | None = None, quantities: Mapping[str, Any] | None = None,
                  constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
-                 inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None) -> None:
+                 inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None,
+                 along: Mapping[str, Any] | None = None) -> None:
     """Assert that ``actual`` matches ``expected`` to relative error ``tol`` in float64.
 
     Args:
@@ -128,7 +129,8 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
             the numbers: ``where={"x <= 0": x <= 0}`` (conditions), ``quantities={"y": y}`` (arrays a
             ratio or a difference may equal), ``constants={"C (the number of classes)": 3}``,
             ``others={"dW": expected_dW}`` (other outputs of the same call), ``inputs={"grad_out": g}``,
-            ``axes=("samples", "features")`` (names of the axes).
+            ``axes=("samples", "features")`` (names of the axes; ``("step", ...)`` makes the first axis a
+            sequence), ``along={"x": x}`` (the input the result is computed from element by element).
     """
     __tracebackhide__ = True
     e = to_numpy(expected)
@@ -175,7 +177,8 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
     if batch_size:
         consts.setdefault(f"N = {batch_size} (the batch size)", float(batch_size))
     diagnosis = None if any(h in (mistakes or {}) for h in hints) else diagnose(Context(
-        name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes))
+        name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes,
+        along=along))
     # the first line says what is wrong (the diagnosis, else the first hint); then the numbers; then the rest
     headline = diagnosis or (hints.pop(0) if hints else None)
     if headline:

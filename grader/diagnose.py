@@ -12,24 +12,31 @@ error the way a teaching assistant would, and says the first thing that holds, i
 * **what difference**: a constant (named when it is one of ``constants``, such as the step h), or a
   quantity, or its negative: "an extra term x", "the term x is missing";
 * **what it equals instead**: one of ``others`` (another output of the same call: two results
-  swapped), an input passed back unchanged, or zero.
+  swapped), an input passed back unchanged, or zero;
+* **when** it goes wrong, for a result whose first axis is a sequence (``axes=("step", ...)``): right
+  for the first k steps and wrong from then on, or wrong from the very first step;
+* **for which inputs**, for a result computed element by element from an input (``along={"x": x}``):
+  only for x > 0, only for large |x|, or an error that grows (or shrinks) with |x|;
+* **per slice**: in each slice along one axis (each sample, each channel), the result is an exact
+  affine map of the expected one with its own scale or shift: a per-slice statistic is wrong.
 
-Each analysis is generic; a test only passes the context it already holds. :func:`shape_error_hint`
-does the same for a shape error raised inside student code, from the failing line and its locals.
+Each analysis is generic; a test only passes the context it already holds.
+:mod:`grader.code_errors` does the same for an error raised inside student code.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .device import to_numpy
 
-__all__ = ["diagnose", "shape_error_hint", "Context"]
+__all__ = ["diagnose", "Context"]
 
 _CLOSE = 1e-6          # how close an explanation must fit to count
 _AXIS_NAMES = {2: ("rows", "columns"), 4: ("samples", "channels", "rows", "columns")}
+#: Names of a first axis that is a sequence (``axes=("step", "parameter")``): rows in time order.
+_SEQUENCE_AXES = ("step", "steps", "epoch", "epochs", "iteration", "iterations", "call", "calls")
 
 
 def _fits(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> bool:
@@ -55,8 +62,10 @@ class Context:
     def __init__(self, name: str, a: np.ndarray, e: np.ndarray, tol: float, *,
                  where: Mapping[str, Any] | None = None, quantities: Mapping[str, Any] | None = None,
                  constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
-                 inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None) -> None:
+                 inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None,
+                 along: Mapping[str, Any] | None = None) -> None:
         self.name, self.a, self.e, self.tol = name, a, e, tol
+        self.along = {k: q for k, q in ((k, self._arr(v)) for k, v in (along or {}).items()) if q is not None}
         self.where = {k: m for k, m in ((k, self._bool(v)) for k, v in (where or {}).items()) if m is not None}
         self.quantities = {k: q for k, q in ((k, self._arr(v)) for k, v in (quantities or {}).items()) if q is not None}
         self.constants = {k: float(v) for k, v in (constants or {}).items()}
@@ -122,7 +131,8 @@ def _where(ctx: Context) -> str | None:
         if len(bad) == 1 and moved[bad[0]].all():
             return (f"{n} is wrong only at index {int(bad[0])} of {ctx.axis_name(axis)} and right everywhere else: "
                     f"look at what is special about that slice (the first or last one, an off-by-one in a loop?).")
-    if ctx.a.ndim >= 2 and min(ctx.a.shape[-2:]) >= 3:
+    sequence = bool(ctx.axes) and ctx.axes[0] in _SEQUENCE_AXES
+    if ctx.a.ndim >= 2 and min(ctx.a.shape[-2:]) >= 3 and not sequence:
         border = np.zeros(ctx.a.shape[-2:], dtype=bool)
         border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
         border = np.broadcast_to(border, ctx.a.shape)
@@ -139,18 +149,27 @@ def _where(ctx: Context) -> str | None:
 
 
 def _named_constant(ctx: Context, c: float) -> str | None:
-    for label, v in ctx.constants.items():
-        if v and abs(c - v) <= 1e-6 * abs(v):
+    """The name of ``c`` when it is one of the test's constants, its reciprocal, square, or a product of two."""
+    named = [(label, v) for label, v in ctx.constants.items() if v]
+    for label, v in named:
+        if abs(c - v) <= 1e-6 * abs(v):
             return label
-        if v and abs(c * v - 1) <= 1e-6:
+        if abs(c * v - 1) <= 1e-6:
             return f"1/{label}"
+    for i, (la, va) in enumerate(named):
+        for lb, vb in named[i:]:
+            p = va * vb
+            if abs(c - p) <= 1e-6 * abs(p):
+                return f"({la})^2" if la == lb else f"({la}) * ({lb})"
+            if abs(c * p - 1) <= 1e-6:
+                return f"1/({la})^2" if la == lb else f"1/(({la}) * ({lb}))"
     return None
 
 
 def _ratio(ctx: Context) -> str | None:
     a, e, n = ctx.a, ctx.e, ctx.name
     sig = np.abs(e) > 1e-9 * max(float(np.max(np.abs(e), initial=0.0)), 1e-300)
-    if sig.sum() < 2:
+    if sig.sum() < (1 if ctx.quantities or ctx.constants else 2):   # one number: only a named ratio is evidence
         return None
     r = np.where(sig, a / np.where(sig, e, 1.0), np.nan)
     for label, q in ctx.quantities.items():
@@ -162,6 +181,8 @@ def _ratio(ctx: Context) -> str | None:
             return f"{n} / expected = 1 / ({label}): a factor of {label} is missing."
     rs = r[sig]
     c = float(np.median(rs))
+    if rs.size == 1 and not _named_constant(ctx, c):
+        return None
     if np.all(np.abs(rs - c) <= 1e-6 * max(abs(c), 1e-12)) and abs(c - 1) > 1e-6 and abs(c) > 1e-12:
         named = _named_constant(ctx, c)
         if abs(c + 1) <= 1e-6:
@@ -190,11 +211,54 @@ def _difference(ctx: Context) -> str | None:
             return f"{n} - expected = {label}: an extra term {label} is added."
         if np.any(q != 0) and _fits(-d, q):
             return f"expected - {n} = {label}: the term {label} is missing."
+    for label, q in ctx.quantities.items():
+        qq = float(np.sum(q * q))
+        if qq == 0 or (q.size > 1 and np.allclose(q, q.flat[0])):
+            continue
+        c = float(np.sum(d * q)) / qq
+        if abs(c) > 1e-9 and _fits(d, c * q):
+            cname = _named_constant(ctx, abs(c))
+            k = f"{'-' if c < 0 else ''}{cname}" if cname else _fmt(c)
+            return (f"{n} - expected = {k} * {label}: the error is proportional to {label}, so a term in {label} "
+                    f"has the wrong coefficient (or is missing).")
     return None
+
+
+def _candidates(inputs: Mapping[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
+    """Simple expressions of the test's inputs: each one, its negative, reciprocal, square and elementary
+    functions, and every sum, difference, product and quotient of two (times a third, for three inputs)."""
+    items = list(inputs.items())[:4]
+    unary: list[tuple[str, np.ndarray]] = []
+    with np.errstate(all="ignore"):
+        for k, v in items:
+            unary += [(k, v), (f"-{k}", -v), (f"1/{k}", 1.0 / v), (f"{k}^2", v * v), (f"exp({k})", np.exp(v)),
+                      (f"exp(-{k})", np.exp(-v)), (f"tanh({k})", np.tanh(v)), (f"sigmoid({k})", 1 / (1 + np.exp(-v)))]
+        unary += [(f"1 {op} {ku}", 1 + sign * vu) for ku, vu in list(unary) for op, sign in (("+", 1), ("-", -1))
+                  if not ku.startswith(("-", "1/"))]
+        out = list(unary)
+        for i, (ka, va) in enumerate(items):
+            for kb, vb in items[i + 1:]:
+                out += [(f"{ka} + {kb}", va + vb), (f"{ka} - {kb}", va - vb), (f"{kb} - {ka}", vb - va),
+                        (f"{ka} * {kb}", va * vb), (f"{ka} / {kb}", va / vb), (f"{kb} / {ka}", vb / va)]
+        for ku, vu in unary:
+            if ku in inputs or ku.startswith(("-", "1/ ")):
+                continue   # the plain pairs are above
+            for kb, vb in items:
+                if f"({kb})" not in ku and not ku.startswith(kb):
+                    term = f"({ku})" if " " in ku else ku
+                    out += [(f"{term} * {kb}", vu * vb), (f"{term} / {kb}", vu / vb)]
+    return out
 
 
 def _instead(ctx: Context) -> str | None:
     n = ctx.name
+    if ctx.inputs and ctx.a.size <= 64:
+        for expr, v in _candidates(ctx.inputs):
+            if _fits(ctx.a, np.broadcast_to(v, ctx.a.shape)) and not _fits(ctx.e, np.broadcast_to(v, ctx.a.shape)):
+                if expr in ctx.inputs:
+                    break   # said below: the input passed back unchanged
+                return (f"{n} equals {expr} (with {', '.join(ctx.inputs)} as in the test), not the expected value: "
+                        f"check which operands and which operation your code uses.")
     for label, q in ctx.others.items():
         if _fits(ctx.a, q) and not _fits(ctx.e, q):
             return f"{n} equals the expected {label}: two results are swapped."
@@ -206,7 +270,159 @@ def _instead(ctx: Context) -> str | None:
     return None
 
 
-_ANALYSES: tuple[Callable[[Context], str | None], ...] = (_instead, _where, _ratio, _difference)
+
+def _steps(ctx: Context) -> str | None:
+    """The first axis is a sequence (steps, epochs): say from when on the result is wrong."""
+    if not ctx.axes or ctx.axes[0] not in _SEQUENCE_AXES or ctx.a.ndim < 1 or ctx.a.shape[0] < 2:
+        return None
+    unit = ctx.axes[0].rstrip("s")
+    rows = ctx.wrong.reshape(ctx.a.shape[0], -1).any(axis=1)
+    if not rows.any():
+        return None
+    first = int(np.argmax(rows))
+    every_after = bool(rows[first:].all())
+    n = ctx.name
+    if first == 0:
+        tail = "" if every_after else f", then right again at some {unit}s"
+        return (f"{n} is wrong from the very first {unit} on{tail}: the mistake is in what one {unit} computes, "
+                f"not (only) in what is carried from one {unit} to the next.")
+    if every_after:
+        return (f"{n} is right for the first {first} {unit}{'s' if first > 1 else ''} and wrong from {unit} "
+                f"{first + 1} on (row {first}): look at what changes at that {unit} (state carried from "
+                f"{unit} to {unit}, a counter, a milestone or a threshold).")
+    bad = [int(i) for i in np.flatnonzero(rows)]
+    shown = ", ".join(str(i) for i in bad[:6]) + (", ..." if len(bad) > 6 else "")
+    return (f"{n} is right at most {unit}s and wrong only at rows {shown}: look at what is special about those "
+            f"{unit}s (a boundary, a milestone, a condition that flips).")
+
+
+def _bands(ctx: Context) -> str | None:
+    """The result is computed element by element from an input: say for which inputs it is wrong."""
+    wrong = ctx.wrong
+    for label, x in ctx.along.items():
+        if x.size < 6 or not wrong.any():
+            continue
+        n = ctx.name
+        for cond, mask in ((f"{label} > 0", x > 0), (f"{label} < 0", x < 0)):
+            if mask.any() and (~mask).any() and not (wrong & ~mask).any() and (wrong == mask).mean() > 0.9:
+                other = f"{label} <= 0" if ">" in cond else f"{label} >= 0"
+                return (f"{n} is right for {other} and wrong for {cond}: the {cond} branch (or the side of the "
+                        f"formula that matters there) is wrong.")
+        ax = np.abs(x)
+        if (~wrong).any():
+            right_max, wrong_min = float(ax[~wrong].max()), float(ax[wrong].min())
+            if right_max < wrong_min:
+                return (f"{n} is right for |{label}| < {_fmt(wrong_min)} and wrong beyond: the mistake is in a "
+                        f"term that matters for large |{label}| (a higher power, a scale, an asymptote).")
+            right_min, wrong_max = float(ax[~wrong].min()), float(ax[wrong].max())
+            if wrong_max < right_min:
+                return (f"{n} is wrong only near {label} = 0 (|{label}| < {_fmt(right_min)}) and right beyond: the "
+                        f"mistake is in a term that matters near 0 (an offset, the value or slope at 0).")
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            rel = np.abs(ctx.a - ctx.e) / np.maximum(1e-12, np.abs(ctx.a) + np.abs(ctx.e))
+        ok = np.isfinite(rel) & (rel > 0) & (ax > 1e-3)
+        if ok.sum() < 6:
+            continue
+        small, large = ax[ok] <= np.median(ax[ok]), ax[ok] > np.median(ax[ok])
+        lo, hi = float(np.median(rel[ok][small])), float(np.median(rel[ok][large]))
+        if hi > 3 * lo:
+            return (f"{n} is wrong almost everywhere, and the error grows with |{label}| (relative error about "
+                    f"{lo:.1e} for small |{label}|, {hi:.1e} for large): a term that grows with {label} (a higher "
+                    f"power, a scale inside a function) is wrong.")
+        if lo > 3 * hi:
+            return (f"{n} is wrong almost everywhere, and the error is largest near {label} = 0 (relative error "
+                    f"about {lo:.1e} for small |{label}|, {hi:.1e} for large): a term that matters near 0 (an "
+                    f"offset, a constant added) is wrong.")
+        found = _band_ratios(ctx, label, x)
+        if found:
+            return found
+        pos, neg = ok & (x > 0), ok & (x < 0)
+        if pos.sum() >= 3 and neg.sum() >= 3:
+            rp, rn = float(np.median(rel[pos])), float(np.median(rel[neg]))
+            if rp > 10 * rn or rn > 10 * rp:
+                side, other = (">", "<") if rp > rn else ("<", ">")
+                return (f"{n} is wrong for both signs of {label}, far more for {label} {side} 0 (median relative "
+                        f"error {max(rp, rn):.1e}) than for {label} {other} 0 ({min(rp, rn):.1e}): look at the side "
+                        f"of the formula that dominates for {label} {side} 0.")
+    return None
+
+
+def _band_ratios(ctx: Context, label: str, x: np.ndarray) -> str | None:
+    """Wrong everywhere: in which bands of the input the answer is a steady multiple of the expected one."""
+    a, e, n = ctx.a, ctx.e, ctx.name
+    scale = float(np.median(np.abs(x))) or 1.0
+    sig = np.isfinite(a) & (np.abs(e) > 1e-9 * max(float(np.max(np.abs(e))), 1e-300))
+    bands = ((f"{label} < -{_fmt(scale)}", x < -scale), (f"|{label}| <= {_fmt(scale)}", np.abs(x) <= scale),
+             (f"{label} > {_fmt(scale)}", x > scale))
+    steady = []
+    for band, m in bands:
+        m = m & sig
+        if m.sum() < 3:
+            continue
+        r = a[m] / e[m]
+        med = float(np.median(r))
+        if med != 0 and float(np.median(np.abs(r - med))) <= 0.03 * abs(med) and abs(med - 1) > 0.02:
+            steady.append(f"about {med:.3g} x the expected value for {band}")
+    if not steady:
+        return None
+    return (f"{n} is wrong almost everywhere: it is {'; '.join(steady)}. Compare each factor of your formula with "
+            f"the expected one where it dominates there.")
+
+
+def _per_slice(ctx: Context) -> str | None:
+    """Within each slice along one axis the result is an affine map of the expected one, slice by slice;
+    or, with an additive quantity (a bias) taken off both, a scaled copy of it."""
+    found = _per_slice_of(ctx, ctx.a, ctx.e, ctx.name)
+    for label, q in ctx.quantities.items():
+        if found:
+            break
+        found = _per_slice_of(ctx, ctx.a - q, ctx.e - q, f"{ctx.name} - {label}", scale_only=True)
+    return found
+
+
+def _per_slice_of(ctx: Context, a: np.ndarray, e: np.ndarray, n: str, scale_only: bool = False) -> str | None:
+    if a.ndim < 2 or not ctx.wrong.any():
+        return None
+    for axis in range(a.ndim):
+        k = a.shape[axis]
+        if k < 2 or a.size // k < 3:
+            continue
+        am, em = np.moveaxis(a, axis, 0).reshape(k, -1), np.moveaxis(e, axis, 0).reshape(k, -1)
+        scales, shifts = [], []
+        for ai, ei in zip(am, em):
+            spread = float(np.ptp(ei))
+            if spread <= 1e-12 * max(1.0, float(np.max(np.abs(ei)))):
+                break
+            s_, t_ = np.polyfit(ei, ai, 1)
+            if not np.allclose(s_ * ei + t_, ai, rtol=1e-6, atol=1e-9 * max(1.0, float(np.max(np.abs(ai))))):
+                break
+            scales.append(float(s_))
+            shifts.append(float(t_))
+        else:
+            sc, sh = np.array(scales), np.array(shifts)
+            scale_ok = np.allclose(sc, 1.0, rtol=1e-6)
+            shift_ok = np.allclose(sh, 0.0, atol=1e-9 * max(1.0, float(np.max(np.abs(em)))))
+            if scale_ok and shift_ok or scale_only and not shift_ok:
+                continue
+            same = np.allclose(sc, sc[0], rtol=1e-6) and np.allclose(sh, sh[0], rtol=1e-6, atol=1e-12)
+            if same:
+                continue   # one map for the whole result: the global ratio and difference say it
+            where = ctx.axis_name(axis)
+            if scale_ok:
+                what = (f"shifted by a constant of its own (from {_fmt(sh.min())} to {_fmt(sh.max())}): a per-slice "
+                        f"offset, such as a mean, is wrong")
+            elif shift_ok:
+                what = (f"scaled by a constant of its own (from {_fmt(sc.min())} to {_fmt(sc.max())}): a per-slice "
+                        f"scale, such as a standard deviation or a count, is wrong")
+            else:
+                what = ("an affine map of the expected one, with a scale and a shift of its own: the per-slice "
+                        "statistics (a mean, a variance) are wrong, or are taken over the wrong axes")
+            return f"in each slice along {where}, {n} is {what}."
+    return None
+
+
+_ANALYSES: tuple[Callable[[Context], str | None], ...] = (_instead, _where, _steps, _ratio, _difference, _bands,
+                                                           _per_slice)
 
 
 def diagnose(ctx: Context) -> str | None:
@@ -216,50 +432,3 @@ def diagnose(ctx: Context) -> str | None:
         if found:
             return found
     return None
-
-
-# ------------------------------------------------------------------ shape errors in student code
-
-_REDUCE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_.]*)\s*\.\s*(sum|mean|max|min)\s*\(\s*(?:axis\s*=\s*)?(-?\d+)")
-_SHAPES = re.compile(r"\(([\d, ]*)\)")
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.replace(" ", "").split(",") if p)
-
-
-def _lookup(expr: str, local_vars: Mapping[str, Any]) -> Any:
-    head, *rest = expr.split(".")
-    obj = local_vars.get(head)
-    for attr in rest:
-        obj = getattr(obj, attr, None)
-    return obj
-
-
-def shape_error_hint(exc: BaseException, line: str | None, local_vars: Mapping[str, Any] | None) -> str:
-    """Name the operation and axis of a shape error raised in student code, where the line allows.
-
-    ``self.b.grad += g.sum(axis=1)`` with ``g`` of shape (4, 3) and ``b.grad`` of shape (3,) gives:
-    "you reduced g over axis 1 (shape (4, 3) -> (4,)), but the result must have shape (3,): reduce over
-    axis 0 instead".
-    """
-    if not line or local_vars is None or "broadcast" not in str(exc) and "shape" not in str(exc):
-        return ""
-    m = _REDUCE.search(line)
-    if not m:
-        return ""
-    arr = _lookup(m.group(1), local_vars)
-    shape = getattr(arr, "shape", None)
-    if shape is None:
-        return ""
-    axis = int(m.group(3)) % max(len(shape), 1)
-    got = tuple(s for i, s in enumerate(shape) if i != axis)
-    others = [_shape(s) for s in _SHAPES.findall(str(exc))]
-    target = next((s for s in others if s and s != got), None)
-    if target is None:
-        return ""
-    fits = [ax for ax in range(len(shape)) if tuple(s for i, s in enumerate(shape) if i != ax) == target]
-    advice = (f": reduce over axis {fits[0]} instead" if fits else
-              f": the target has shape {target}; reduce over the axes that are not in it")
-    return (f"you took the {m.group(2)} of {m.group(1)} over axis {axis} (shape {tuple(shape)} -> {got}), but the "
-            f"result must have shape {target}{advice}.")

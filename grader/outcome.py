@@ -8,14 +8,13 @@
 """
 from __future__ import annotations
 
-import re
 import traceback
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from .diagnose import shape_error_hint
+from .code_errors import code_error_hint
 from .paths import rel
 
 
@@ -86,16 +85,6 @@ def _frame_in(tb: Any, folder: Path | None) -> traceback.FrameSummary | None:
     return found
 
 
-_SHAPE = r"\(([\d, ]*)\)"
-_INPLACE = re.compile(rf"non-broadcastable output operand with shape {_SHAPE} doesn't match the broadcast shape {_SHAPE}")
-_MATMUL = re.compile(r"matmul: Input operand \d has a mismatch in its core dimension")
-_BROADCAST = re.compile(r"operands could not be broadcast together")
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.replace(" ", "").split(",") if p)
-
-
 def _locals_in(tb: Any, folder: Path | None) -> dict[str, Any] | None:
     """The local variables of the last frame of ``tb`` inside ``folder`` (for naming the array in a shape error)."""
     found = None
@@ -107,28 +96,6 @@ def _locals_in(tb: Any, folder: Path | None) -> dict[str, Any] | None:
             pass
         tb = tb.tb_next
     return found
-
-
-def error_hint(exc: BaseException) -> str:
-    """A hint for the NumPy shape errors students meet most (see also :func:`grader.diagnose.shape_error_hint`)."""
-    text = str(exc)
-    m = _INPLACE.search(text)
-    if m:
-        have, got = _shape(m.group(1)), _shape(m.group(2))
-        if len(have) >= 2 and got == have[:-2] + have[-2:][::-1]:
-            return (f"the array added into the {have} buffer has shape {got}: it looks transposed "
-                    f"(check the order of the matrix product).")
-        return f"an in-place update (+=) mixes a {have} buffer with a {got} result: the shapes must match."
-    if _MATMUL.search(text):
-        return "the inner sizes of a matrix product disagree: print both shapes; one operand may need a transpose."
-    if _BROADCAST.search(text):
-        shapes = [_shape(g) for g in re.findall(r"\(([\d,]*)\)", text)]
-        for a in shapes:
-            for b in shapes:
-                if len(a) >= 2 and a != b and b == a[:-2] + a[-2:][::-1]:
-                    return f"shapes {a} and {b} meet here: one of them looks transposed (check the order of the matrix product)."
-        return "two shapes do not broadcast: print them and line them up from the right."
-    return ""
 
 
 def classify(excinfo: Any, impl_folder: Path | None) -> tuple[State, str]:
@@ -151,12 +118,9 @@ def classify(excinfo: Any, impl_folder: Path | None) -> tuple[State, str]:
         head += f"\n    at {rel(frame.filename)}:{frame.lineno} in {frame.name}" + (
             f": {frame.line.strip()}" if frame.line else "")
     line = frame.line if frame is not None else None
-    named = shape_error_hint(exc, line, _locals_in(excinfo.tb, impl_folder))
-    if named:   # the operation and axis are known: say that first, then the error as Python said it
+    named = code_error_hint(exc, line, _locals_in(excinfo.tb, impl_folder))
+    if named:   # what went wrong on that line, first; then the error as Python said it
         return ERROR, f"{named}\n    {head}"
-    hint = error_hint(exc)
-    if hint:
-        head += f"\n    hint: {hint}"
-    elif excinfo.typename == "Failed":
+    if excinfo.typename == "Failed":
         return FAILED, str(exc).strip()
     return ERROR, head

@@ -56,7 +56,7 @@ def test_binary_forward(impl, rng, name):
     a, b = Value(xa), Value(xb)
     out = BINARY[name](a, b)
     assert isinstance(out, Value), f"{name} returned {type(out).__name__}, not a Value"
-    assert_close(out.data, BINARY[name](xa, xb), f"({name}).data")
+    assert_close(out.data, BINARY[name](xa, xb), f"({name}).data", inputs={"a": xa, "b": xb})
     assert (a.data, b.data) == (xa, xb), f"{name} changed the data of an operand"
     assert (a.grad, b.grad) == (0.0, 0.0), (f"{name} changed an operand's grad on the way forward: the local rule "
                                             f"must only run later, when the backward pass calls _backward()")
@@ -69,7 +69,7 @@ def test_unary_forward(impl, rng, name):
     a = Value(xa)
     out = UNARY[name](a)
     assert isinstance(out, Value), f"{name} returned {type(out).__name__}, not a Value"
-    assert_close(out.data, UNARY[name](xa), f"({name}).data")
+    assert_close(out.data, UNARY[name](xa), f"({name}).data", inputs={"a": xa})
     assert a.data == xa and a.grad == 0.0, f"{name} changed its operand (data or grad) on the way forward"
 
 
@@ -91,8 +91,9 @@ def test_binary_local_gradients(impl, rng, backprop, name):
         mistakes_b["d(a/b)/db is -a / b**2: it looks like 1/b was used"] = g / xb
         mistakes_b["d(a/b)/db is -a / b**2: it looks like -1 / b**2 (without a) was used"] = -g / xb ** 2
     assert_close(a.grad, float(ta.grad), f"dL/da for {name} (upstream gradient {g:.3g})",
-                 mistakes={f"dL/da {upstream}": float(ta.grad) / g})
-    assert_close(b.grad, float(tb.grad), f"dL/db for {name} (upstream gradient {g:.3g})", mistakes=mistakes_b)
+                 mistakes={f"dL/da {upstream}": float(ta.grad) / g}, inputs={"a": xa, "b": xb, "g": g})
+    assert_close(b.grad, float(tb.grad), f"dL/db for {name} (upstream gradient {g:.3g})", mistakes=mistakes_b,
+                 inputs={"a": xa, "b": xb, "g": g})
 
 
 @pytest.mark.parametrize("name", UNARY)
@@ -109,7 +110,8 @@ def test_unary_local_gradients(impl, rng, backprop, name):
         k = float(name.split("**")[1])
         mistakes["d(x**k)/dx is k * x**(k-1): it looks like x**(k-1) without the factor k"] = g * xa ** (k - 1)
         mistakes["d(x**k)/dx is k * x**(k-1): it looks like k * x**k (the exponent not lowered)"] = g * k * xa ** k
-    assert_close(a.grad, float(ta.grad), f"dL/da for {name} at a = {xa:.3g}", mistakes=mistakes)
+    assert_close(a.grad, float(ta.grad), f"dL/da for {name} at a = {xa:.3g}", mistakes=mistakes,
+                 inputs={"a": xa, "g": g})
 
 
 def _reachable(root):

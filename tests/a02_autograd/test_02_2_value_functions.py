@@ -62,7 +62,7 @@ def test_forward_value(impl, rng, programs, name):
         v = Value(x)
         out = getattr(v, name)()
         assert isinstance(out, Value), f"{name}() returned {type(out).__name__}, not a Value"
-        assert_close(out.data, torch_grad(name, x, 1.0)[0], f"Value({x:.4g}).{name}().data")
+        assert_close(out.data, torch_grad(name, x, 1.0)[0], f"Value({x:.4g}).{name}().data", inputs={"x": x})
         assert v.data == x and v.grad == 0.0, f"{name}() changed its operand (data or grad) on the way forward"
         assert any(p is v for p in programs.nodes([out])), (
             f"{name}(): the result's _prev does not lead back to the operand, so no gradient can reach it")
@@ -78,7 +78,7 @@ def test_local_gradient(impl, rng, backprop, name):
                     torch_grad(name, x, 1.0)[1]}
         mistakes.update(classic_mistakes(name, x, g))
         assert_close(v.grad, torch_grad(name, x, g)[1], f"dL/dx for {name} at x = {x:.4g} (upstream {g:.3g})",
-                     mistakes=mistakes)
+                     mistakes=mistakes, inputs={"x": x, "g": g})
 
 
 def test_relu_gates_the_gradient(impl, backprop):

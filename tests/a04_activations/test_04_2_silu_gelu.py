@@ -83,7 +83,8 @@ def test_forward_matches_torch(impl, rng, name, shape):
     make, fn = LAYERS[name]
     x = rng.standard_normal(shape) * 1.5
     y = make(impl).forward(x)
-    assert_close(y, fn(tensor(x)).numpy(), f"{name}.forward(x)", mistakes=forward_mistakes(name, x, y))
+    assert_close(y, fn(tensor(x)).numpy(), f"{name}.forward(x)", mistakes=forward_mistakes(name, x, y),
+                 along={"x": x})
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -96,7 +97,8 @@ def test_backward_matches_torch(impl, rng, name, shape):
     layer.forward(x)
     dx = layer.backward(dy)
     _, g = torch_run(fn, {"x": x}, dy)
-    assert_close(dx, g["x"], f"{name}: dX = backward(dY)", mistakes=backward_mistakes(name, x, dy))
+    assert_close(dx, g["x"], f"{name}: dX = backward(dY)", mistakes=backward_mistakes(name, x, dy),
+                 along={"x": x})
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -117,11 +119,11 @@ def test_float32_in_float32_out(impl, rng, name):
     layer = make(impl)
     y = layer.forward(x)
     assert_dtype(y, np.float32, f"{name}.forward(x)", "float32 input")
-    assert_close(y, fn(torch.from_numpy(x)).numpy(), f"{name}.forward(x) in float32", tol=1e-5)
+    assert_close(y, fn(torch.from_numpy(x)).numpy(), f"{name}.forward(x) in float32", tol=1e-5, along={"x": x})
     dx = layer.backward(np.ones((4, 3), dtype=np.float32))
     assert_dtype(dx, np.float32, f"{name}: dX", "float32 input and grad_out")
     _, g = torch_run(fn, {"x": x}, np.ones((4, 3)))
-    assert_close(dx, g["x"], f"{name}: dX in float32", tol=1e-5)
+    assert_close(dx, g["x"], f"{name}: dX in float32", tol=1e-5, along={"x": x})
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -136,5 +138,5 @@ def test_inputs_are_not_modified(impl, rng, name):
     dx = layer.backward(dy)
     assert_close(dy, dy0, f"grad_out after {name}.backward(grad_out) (it must not be modified)")
     want_y, g = torch_run(fn, {"x": x0}, dy0)
-    assert_close(y, want_y, f"{name}.forward(x)")
-    assert_close(dx, g["x"], f"{name}: dX")
+    assert_close(y, want_y, f"{name}.forward(x)", along={"x": x0})
+    assert_close(dx, g["x"], f"{name}: dX", along={"x": x0})

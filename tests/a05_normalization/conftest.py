@@ -151,10 +151,41 @@ def offset_input(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray
     return 5.0 * rng.standard_normal(shape) + 12.0
 
 
+def terms(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dy: np.ndarray | None = None, *,
+          axes: Any = None, gamma_shape: tuple[int, ...] | None = None,
+          eps: float = 1e-5) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The terms of the forward and backward formulas, for the diagnosis to name the one that is off:
+    ``y = gamma * xhat + beta`` and ``dx = (d - mean(d) - xhat * mean(d * xhat)) / std`` with ``d = gamma * dY``.
+    Batch norm's axes and shapes unless ``axes`` and ``gamma_shape`` say otherwise."""
+    axes = bn_axes(x.ndim) if axes is None else axes
+    g = per_channel(gamma, x.ndim) if gamma_shape is None else gamma.reshape(gamma_shape)
+    b = per_channel(beta, x.ndim) if gamma_shape is None else beta.reshape(gamma_shape)
+    keep = {"axis": axes, "keepdims": True}
+    mean, std = x.mean(**keep), np.sqrt(x.var(**keep) + eps)
+    xhat = (x - mean) / std
+    forward = {"beta": np.broadcast_to(b, x.shape), "gamma * mean / std": g * mean / std}
+    if dy is None:
+        return forward, {}
+    d = dy * g
+    backward = {"the term mean(gamma * dY) / std": np.broadcast_to(d.mean(**keep) / std, x.shape),
+                "the term xhat * mean(gamma * dY * xhat) / std": xhat * (d * xhat).mean(**keep) / std,
+                "gamma * dY / std": d / std}
+    return forward, backward
+
+
+def batch_quantities(x: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics of one batch, per channel, for the diagnosis to name the term a running average got wrong."""
+    axes, m = bn_axes(x.ndim), x.size // x.shape[1]
+    var = x.var(axis=axes)
+    return {"the batch mean": x.mean(axis=axes), "the batch variance (biased)": var,
+            "the unbiased batch variance": var * m / (m - 1)}
+
+
 @pytest.fixture
 def norm() -> SimpleNamespace:
     """The helpers above: ``bn_forward``, ``running_stats``, ``bn_backward``, ``ln_forward``, ``torch_bn``, ..."""
     return SimpleNamespace(bn_axes=bn_axes, per_channel=per_channel, bn_forward=bn_forward,
                            running_stats=running_stats, bn_backward=bn_backward, ln_forward=ln_forward,
                            on_device=on_device, set_affine=set_affine, torch_bn=make_torch_bn,
-                           torch_step=torch_step, offset_input=offset_input)
+                           torch_step=torch_step, offset_input=offset_input,
+                           batch_quantities=batch_quantities, terms=terms)

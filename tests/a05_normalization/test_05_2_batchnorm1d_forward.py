@@ -48,7 +48,8 @@ def test_training_forward_matches_torch(impl, rng, norm, shape):
     x = norm.offset_input(rng, shape)
     y = layer.forward(x)
     want, _ = norm.torch_step(norm.torch_bn(x.ndim, gamma, beta), x)
-    assert_close(y, want, "y = BatchNorm1d.forward(x) in training mode", mistakes=forward_mistakes(norm, x, gamma, beta))
+    assert_close(y, want, "y = BatchNorm1d.forward(x) in training mode", mistakes=forward_mistakes(norm, x, gamma, beta),
+                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, beta)[0])
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.3], ids=["momentum=0.1", "momentum=0.3"])
@@ -61,12 +62,14 @@ def test_running_statistics_over_five_steps(impl, rng, norm, momentum, shape):
         x = norm.offset_input(rng, shape)
         xs.append(x)
         layer.forward(x)
+        before = {"the previous running_mean": bn.running_mean.numpy().copy(),
+                  "the previous running_var": bn.running_var.numpy().copy()}
         norm.torch_step(bn, x)
         mean_hints, var_hints = running_mistakes(norm, xs, momentum)
         assert_close(layer.running_mean, bn.running_mean.numpy(), f"running_mean after {step} training step(s)",
-                     mistakes=mean_hints)
+                     mistakes=mean_hints, quantities={**norm.batch_quantities(x), **before})
         assert_close(layer.running_var, bn.running_var.numpy(), f"running_var after {step} training step(s)",
-                     mistakes=var_hints)
+                     mistakes=var_hints, quantities={**norm.batch_quantities(x), **before})
         assert layer.num_batches_tracked == step, (
             f"num_batches_tracked is {layer.num_batches_tracked} after {step} training forward pass(es): "
             f"add 1 at every training-mode forward")
@@ -93,7 +96,7 @@ def test_eval_uses_the_running_statistics(impl, rng, norm, shape):
     if shape[0] > 1:
         hints["eval mode used the batch statistics: in evaluation mode normalise with running_mean and "
               "running_var"] = norm.bn_forward(x, gamma, beta)
-    assert_close(y, want, "y = forward(x) in evaluation mode", mistakes=hints)
+    assert_close(y, want, "y = forward(x) in evaluation mode", mistakes=hints, axes=("samples", "channels"))
     assert_close(layer.running_mean, rm, "running_mean after an evaluation-mode forward (it must not change)")
     assert_close(layer.running_var, rv, "running_var after an evaluation-mode forward (it must not change)")
     assert layer.num_batches_tracked == count, "num_batches_tracked changed in evaluation mode: count training passes only"
@@ -111,7 +114,8 @@ def test_one_value_per_channel_in_training_raises(impl, rng, norm, shape):
     assert_close(layer.running_mean, np.zeros(4), "running_mean after the refused batch (it must not change)")
     layer.eval()
     want = norm.bn_forward(x, layer.gamma.data, layer.beta.data, mean=np.zeros(4), var=np.ones(4))
-    assert_close(layer.forward(x), want, "forward of a (1, C) batch in evaluation mode (legal there)")
+    assert_close(layer.forward(x), want, "forward of a (1, C) batch in evaluation mode (legal there)",
+                 axes=("samples", "channels"))
 
 
 def test_a_new_layer_has_torch_defaults(impl):

@@ -50,7 +50,8 @@ def run(impl, rng, norm, shape):
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_input_gradient_matches_torch(impl, rng, norm, shape):
     layer, gamma, x, dy, dx, g = run(impl, rng, norm, shape)
-    assert_close(dx, g["x"], "dX = BatchNorm1d.backward(dY) (training mode)", mistakes=dx_mistakes(norm, x, gamma, dy))
+    assert_close(dx, g["x"], "dX = BatchNorm1d.backward(dY) (training mode)", mistakes=dx_mistakes(norm, x, gamma, dy),
+                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, np.zeros_like(gamma), dy)[1])
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
@@ -109,7 +110,8 @@ def test_backward_in_evaluation_mode(impl, rng, norm):
         "evaluation-mode backward used the training formula: with the running statistics fixed, "
         "dx = gamma * dy / sqrt(running_var + eps)": norm.bn_backward(x, gamma, dy),
         "dX used the batch variance: in evaluation mode the forward pass (task 05.2) must normalise with the "
-        "running statistics, and backward use them too": dy * gamma / np.sqrt(x.var(axis=0) + 1e-5)})
+        "running statistics, and backward use them too": dy * gamma / np.sqrt(x.var(axis=0) + 1e-5)},
+                 axes=("samples", "channels"))
     assert_close(layer.gamma.grad, g["gamma"], "dgamma in evaluation mode (xhat from the running statistics)")
     assert_close(layer.beta.grad, g["beta"], "dbeta in evaluation mode")
 

@@ -49,7 +49,7 @@ def test_trajectory_matches_torch(impl, rng, kit, cfg):
     mine = kit.run(impl.optim.sgd.SGD(params, **cfg), params, grads)
     expected = kit.run_torch("SGD", init, grads, **cfg)
     assert_close(mine, expected, f"parameters after each of {STEPS} steps (row = step)",
-                 mistakes=mistakes_for(kit, init, grads, cfg))
+                 mistakes=mistakes_for(kit, init, grads, cfg), axes=("step", "parameter"))
 
 
 @pytest.mark.parametrize("nesterov", [False, True], ids=["momentum", "nesterov"])
@@ -63,7 +63,7 @@ def test_changing_learning_rate(impl, rng, kit, nesterov):
     mine = kit.run(impl.optim.sgd.SGD(params, **cfg), params, grads, lrs=lrs)
     expected = kit.run_torch("SGD", init, grads, lrs=lrs, **cfg)
     assert_close(mine, expected, "parameters after each step, lr halved every 10 steps",
-                 mistakes=mistakes_for(kit, init, grads, cfg, lrs=lrs))
+                 mistakes=mistakes_for(kit, init, grads, cfg, lrs=lrs), axes=("step", "parameter"))
 
 
 def test_parameter_groups(impl, rng, kit):
@@ -81,7 +81,8 @@ def test_parameter_groups(impl, rng, kit):
             p.grad = torch.tensor(g)
         opt.step()
         expected.append(np.concatenate([p.detach().numpy().ravel() for p in ps]))
-    assert_close(mine, np.stack(expected), "parameters after each step (two groups: use each group's own settings)")
+    assert_close(mine, np.stack(expected), "parameters after each step (two groups: use each group's own settings)",
+                 axes=("step", "parameter"))
 
 
 def test_step_does_not_modify_grad(impl, rng, kit):
@@ -99,7 +100,8 @@ def test_step_does_not_modify_grad(impl, rng, kit):
                      "p.grad after step() (the optimiser must only read it: g = p.grad + wd * theta makes a new "
                      "array, g += ... writes into .grad, and so does a momentum buffer that is p.grad itself)")
         traj.append(kit.flat([p.data for p in params]))
-    assert_close(np.stack(traj), kit.run_torch("SGD", init, grads, **cfg), "parameters after each step")
+    assert_close(np.stack(traj), kit.run_torch("SGD", init, grads, **cfg), "parameters after each step",
+                 axes=("step", "parameter"))
 
 
 def test_state_dict_resumes_the_same_trajectory(impl, rng, kit):
@@ -116,7 +118,7 @@ def test_state_dict_resumes_the_same_trajectory(impl, rng, kit):
     opt2.load_state_dict(saved)
     resumed = kit.run(opt2, fresh, grads[20:])
     assert_close(resumed, straight, "parameters after resuming from state_dict() at step 20 "
-                 "(keep the momentum buffer in self.state_for(p), so that it is saved and restored)")
+                 "(keep the momentum buffer in self.state_for(p), so that it is saved and restored)", axes=("step", "parameter"))
     again = [impl.module.Parameter(a.copy()) for a in at_20]
     restarted = kit.run(impl.optim.sgd.SGD(again, **cfg), again, grads[20:])
     assert not np.allclose(restarted, straight), "sanity: a restart without the buffer must differ"
@@ -134,7 +136,8 @@ def test_float32_stays_float32(impl, rng, kit, cfg):
         assert_dtype(p.data, np.float32, "p.data after step()", "float32 parameters and gradients")
         if cfg.get("momentum"):
             assert_dtype(opt.state_for(p)["momentum_buffer"], np.float32, "the momentum buffer")
-    assert_close(traj, kit.run_torch("SGD", init, grads, **cfg), "float32 parameters after each step", tol=1e-4)
+    assert_close(traj, kit.run_torch("SGD", init, grads, **cfg), "float32 parameters after each step", tol=1e-4,
+                 axes=("step", "parameter"))
 
 
 def test_on_device(impl, rng, kit, device):
@@ -146,4 +149,4 @@ def test_on_device(impl, rng, kit, device):
     traj = kit.run(impl.optim.sgd.SGD(params, **cfg), params, grads, to_device=device.asarray)
     assert all(device.is_array(p.data) for p in params), f"the parameters left the {device} backend"
     assert_close(traj, kit.run_torch("SGD", init, grads, **cfg), f"parameters after each step on {device}",
-                 tol=device.tol)
+                 tol=device.tol, axes=("step", "parameter"))

@@ -68,7 +68,8 @@ def check(kit, impl, rng, cls, cfg, scale, decoupled, lrs=None, steps=STEPS):
     mine = run_guarded(kit, getattr(impl.optim.adam, cls)(params, **cfg), params, grads, lrs=lrs)
     expected = kit.run_torch(cls, init, grads, lrs=lrs, **cfg)
     assert_close(mine, expected, f"{cls}: parameters after each of {steps} steps (row = step)",
-                 mistakes=mistakes_for(kit, init, grads, kw, decoupled, lrs=lrs), nonfinite_hint=T0_HINT)
+                 mistakes=mistakes_for(kit, init, grads, kw, decoupled, lrs=lrs), nonfinite_hint=T0_HINT,
+                 axes=("step", "parameter"))
 
 
 @pytest.mark.parametrize("cfg,scale", ADAM.values(), ids=ADAM.keys())
@@ -116,7 +117,8 @@ def test_step_does_not_modify_grad(impl, rng, kit, cls):
         assert_close(kit.flat([p.grad for p in params]), kit.flat(gs),
                      "p.grad after step() (read the gradient, never write into it: no g += ..., no out=p.grad)")
         traj.append(kit.flat([p.data for p in params]))
-    assert_close(np.stack(traj), kit.run_torch(cls, init, grads, lr=0.01, weight_decay=0.1), "parameters after each step")
+    assert_close(np.stack(traj), kit.run_torch(cls, init, grads, lr=0.01, weight_decay=0.1), "parameters after each step",
+                 axes=("step", "parameter"))
 
 
 @pytest.mark.parametrize("cls", ["Adam", "AdamW"])
@@ -134,7 +136,7 @@ def test_state_dict_resumes_the_same_trajectory(impl, rng, kit, cls):
     opt2.load_state_dict(saved)
     resumed = run_guarded(kit, opt2, fresh, grads[15:])
     assert_close(resumed, straight, "parameters after resuming from state_dict() at step 15 (keep the step count "
-                 "and both moments in self.state_for(p) or the state passed to adam_update)")
+                 "and both moments in self.state_for(p) or the state passed to adam_update)", axes=("step", "parameter"))
     again = [impl.module.Parameter(a.copy()) for a in at_15]
     assert not np.allclose(run_guarded(kit, make(again, lr=0.01, weight_decay=0.05), again, grads[15:]), straight)
 
@@ -151,7 +153,7 @@ def test_float32_stays_float32(impl, rng, kit, cls):
         for key in ("exp_avg", "exp_avg_sq"):
             assert_dtype(opt.state_for(p)[key], np.float32, f"state[{key!r}]", "float32 parameters")
     assert_close(traj, kit.run_torch(cls, init, grads, lr=0.01, weight_decay=0.1), "float32 parameters after each step",
-                 tol=1e-4)
+                 tol=1e-4, axes=("step", "parameter"))
 
 
 @pytest.mark.parametrize("cls", ["Adam", "AdamW"])
@@ -164,4 +166,4 @@ def test_on_device(impl, rng, kit, device, cls):
                        to_device=device.asarray)
     assert all(device.is_array(p.data) for p in params), f"the parameters left the {device} backend"
     assert_close(traj, kit.run_torch(cls, init, grads, lr=0.01, weight_decay=0.1), f"parameters after each step on {device}",
-                 tol=device.tol)
+                 tol=device.tol, axes=("step", "parameter"))

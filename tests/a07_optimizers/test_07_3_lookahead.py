@@ -75,7 +75,7 @@ def test_trajectory_by_hand(impl, rng, kit, k, alpha):
     opt = impl.optim.lookahead.Lookahead(inner_class(impl)(params), k=k, alpha=alpha)
     mine = kit.run(opt, params, grads)
     assert_close(mine, by_hand(init, grads, k, alpha), f"parameters after each step (k={k}, alpha={alpha})",
-                 mistakes=hints(init, grads, k, alpha))
+                 mistakes=hints(init, grads, k, alpha), axes=("step", "parameter"))
 
 
 def test_alpha_zero_stays_at_the_start_every_k_steps(impl, rng, kit):
@@ -94,7 +94,7 @@ def test_does_not_modify_grad(impl, rng, kit):
     opt = impl.optim.lookahead.Lookahead(inner_class(impl)(params), k=2, alpha=0.5)
     mine = kit.run(opt, params, grads)
     assert_close(kit.flat([p.grad for p in params]), kit.flat(grads[-1]), "p.grad after step() (read it, never write it)")
-    assert_close(mine, by_hand(init, grads, 2, 0.5), "parameters after each step")
+    assert_close(mine, by_hand(init, grads, 2, 0.5), "parameters after each step", axes=("step", "parameter"))
 
 
 def test_state_dict_resumes_the_same_trajectory(impl, rng, kit):
@@ -114,7 +114,7 @@ def test_state_dict_resumes_the_same_trajectory(impl, rng, kit):
     opt2.load_state_dict(saved)
     resumed = kit.run(opt2, fresh, grads[7:])
     assert_close(resumed, straight, "parameters after resuming from state_dict() at step 7 (save the slow weights, "
-                 "the inner step count, k, alpha and the inner optimiser's state_dict)")
+                 "the inner step count, k, alpha and the inner optimiser's state_dict)", axes=("step", "parameter"))
 
 
 def test_float32_stays_float32(impl, rng, kit):
@@ -125,7 +125,7 @@ def test_float32_stays_float32(impl, rng, kit):
     traj = kit.run(opt, params, grads)
     for p in params:
         assert_dtype(p.data, np.float32, "p.data after a synchronisation", "float32 parameters")
-    assert_close(traj, by_hand(init, grads, 3, 0.5), "float32 parameters after each step", tol=1e-5)
+    assert_close(traj, by_hand(init, grads, 3, 0.5), "float32 parameters after each step", tol=1e-5, axes=("step", "parameter"))
 
 
 def test_on_device(impl, rng, kit, device):
@@ -135,4 +135,5 @@ def test_on_device(impl, rng, kit, device):
     traj = kit.run(impl.optim.lookahead.Lookahead(inner_class(impl)(params), k=3, alpha=0.5), params, grads,
                    to_device=device.asarray)
     assert all(device.is_array(p.data) for p in params), f"the parameters left the {device} backend"
-    assert_close(traj, by_hand(init, grads, 3, 0.5), f"parameters after each step on {device}", tol=device.tol)
+    assert_close(traj, by_hand(init, grads, 3, 0.5), f"parameters after each step on {device}", tol=device.tol,
+                 axes=("step", "parameter"))

@@ -63,7 +63,7 @@ def test_multistep_matches_torch(impl, milestones, gamma):
         "each drop comes one epoch early: at epoch e the rate has dropped once per milestone m <= e":
             multistep_by_formula(base, milestones, gamma, epochs, shift=-1),
         "each drop comes one epoch late: the drop happens at the step that reaches the milestone (m <= e)":
-            multistep_by_formula(base, milestones, gamma, epochs, shift=1)})
+            multistep_by_formula(base, milestones, gamma, epochs, shift=1)}, axes=("epoch", "group"))
 
 
 def cosine_by_formula(base, T, eta_min, epochs, shift=0, clamp=False):
@@ -84,7 +84,7 @@ def test_cosine_matches_torch_for_three_periods(impl, T_max, eta_min):
         "the schedule is one epoch ahead: epoch t uses cos(pi t / T_max), with t = last_epoch":
             cosine_by_formula(base, T_max, eta_min, epochs, shift=1),
         "the schedule is one epoch behind: epoch t uses cos(pi t / T_max), with t = last_epoch":
-            cosine_by_formula(base, T_max, eta_min, epochs, shift=-1)})
+            cosine_by_formula(base, T_max, eta_min, epochs, shift=-1)}, axes=("epoch", "group"))
 
 
 PLATEAU = {
@@ -153,7 +153,8 @@ def test_reduce_on_plateau_matches_torch(impl, rng, cfg):
     assert expected[-1, 0] < base[0], "sanity: the test sequence must trigger reductions"
     assert_close(plateau_np(base, metrics, cfg), expected, "sanity: the test's own ReduceLROnPlateau", tol=TOL)
     assert_close(mine, expected, f"get_last_lr() after each step(metric) ({', '.join(f'{k}={v}' for k, v in cfg.items())})",
-                 tol=TOL, mistakes={label: plateau_np(base, metrics, cfg, key) for key, label in PLATEAU_MISTAKES.items()})
+                 tol=TOL, mistakes={label: plateau_np(base, metrics, cfg, key) for key, label in PLATEAU_MISTAKES.items()},
+                 axes=("epoch", "group"))
 
 
 #: metrics that land exactly on the threshold (dyadic numbers: best * (1 -+ 0.5) and best -+ 0.5 are exact)
@@ -184,7 +185,8 @@ def test_reduce_on_plateau_threshold_edges(impl, cfg, metrics):
     assert_close(np.array(seen), np.array(expected), f"(lr, num_bad_epochs, best) after each step of {metrics}",
                  tol=TOL, mistakes={f"the threshold was not applied: with mode={cfg['mode']!r}, threshold_mode="
                                     f"{cfg['threshold_mode']!r}, a metric is better only when {better} (strictly)":
-                                    plateau_np([1.0], metrics, dict(cfg, threshold=0.0), counters=True)})
+                                    plateau_np([1.0], metrics, dict(cfg, threshold=0.0), counters=True)},
+                 axes=("step", "quantity"))
 
 
 def test_reduce_on_plateau_counters(impl):
@@ -204,7 +206,7 @@ def test_reduce_on_plateau_counters(impl):
     cfg = dict(mode="min", factor=0.5, patience=2)
     assert_close(np.array(seen), np.array(expected), "(lr, num_bad_epochs, best) after each step", tol=TOL,
                  mistakes={label: plateau_np([1.0], metrics, cfg, key, counters=True)
-                           for key, label in PLATEAU_MISTAKES.items()})
+                           for key, label in PLATEAU_MISTAKES.items()}, axes=("step", "quantity"))
 
 
 @pytest.mark.parametrize("epochs", [2, 4, 10, 30, 90, 100, 101, 250])
@@ -219,7 +221,7 @@ def test_default_milestones(impl, epochs):
     opt = torch_holder(base)
     expected = torch_lrs(torch.optim.lr_scheduler.MultiStepLR(opt, [round(0.5 * epochs), round(0.75 * epochs)],
                                                               gamma=0.1), opt, epochs)
-    assert_close(mine, expected, f"MultiStepLR(default_milestones({epochs})) rates", tol=TOL)
+    assert_close(mine, expected, f"MultiStepLR(default_milestones({epochs})) rates", tol=TOL, axes=("epoch", "group"))
 
 
 @pytest.mark.parametrize("kind", ["multistep", "cosine", "plateau"])
@@ -243,4 +245,4 @@ def test_state_dict_resumes_the_same_schedule(impl, rng, kind):
     resumed = mine_lrs(sched2, 14, None if feed is None else feed[10:])
     assert first.shape[0] == 11
     assert_close(resumed, straight, f"{kind}: rates after resuming from state_dict() at epoch 10 (keep the "
-                 "schedule's position, last_epoch, and counters in attributes of self)", tol=TOL)
+                 "schedule's position, last_epoch, and counters in attributes of self)", tol=TOL, axes=("epoch", "group"))

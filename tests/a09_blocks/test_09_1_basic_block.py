@@ -36,7 +36,8 @@ def test_forward(impl, twins, rng, cin, cout, stride, shape, mode):
     block, twin = pair(impl, twins, rng, cin, cout, stride)
     x = rng.standard_normal(shape)
     y, yt, _, cands = twins.forward_pair(block, twin, x, mode, "BasicBlock", MISTAKES)
-    assert_close(y, yt.detach().numpy(), f"BasicBlock({cin}, {cout}, stride={stride}) output", mistakes=cands)
+    assert_close(y, yt.detach().numpy(), f"BasicBlock({cin}, {cout}, stride={stride}) output", mistakes=cands,
+                 inputs={"x": x}, quantities={"x": x})
 
 
 @pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
@@ -50,7 +51,7 @@ def test_backward(impl, twins, rng, cin, cout, stride, shape, mode):
     block.zero_grad()
     dx = block.backward(g)
     where = f"BasicBlock({cin}, {cout}, stride={stride})"
-    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0])
+    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0], quantities={"grad_out": g})
     twins.assert_grads(block, twin, where)
 
 

@@ -26,7 +26,8 @@ def test_forward(impl, twins, rng, c, sq, act, shape):
     se, twin = pair(impl, twins, rng, c, sq, act)
     x = rng.standard_normal(shape)
     y, yt, _, cands = twins.forward_pair(se, twin, x, True, "SqueezeExcite", MISTAKES)
-    assert_close(y, yt.detach().numpy(), f"SqueezeExcite({c}, {sq}, {act!r}) output", mistakes=cands)
+    assert_close(y, yt.detach().numpy(), f"SqueezeExcite({c}, {sq}, {act!r}) output", mistakes=cands,
+                 inputs={"x": x}, quantities={"x": x})
 
 
 @pytest.mark.parametrize("c,sq,act,shape", CASES.values(), ids=CASES.keys())
@@ -41,7 +42,7 @@ def test_backward(impl, twins, rng, c, sq, act, shape):
     x_only = g * twin(xt.detach()).detach().numpy() / np.where(x == 0, 1, x)
     assert_close(dx, xt.grad.numpy(), f"SqueezeExcite({c}, {sq}): dL/dx (returned by backward)",
                  mistakes={"dL/dx has only the grad_out * gate term: x also feeds the gate, so add the gradient "
-                           "that comes back through fc2, fc1 and the pooling": x_only})
+                           "that comes back through fc2, fc1 and the pooling": x_only}, quantities={"grad_out": g})
     twins.assert_grads(se, twin, "SqueezeExcite")
 
 

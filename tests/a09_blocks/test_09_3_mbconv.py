@@ -39,7 +39,7 @@ def test_forward(impl, twins, rng, cin, cout, k, s, e, se, act, shape, mode):
     x = rng.standard_normal(shape)
     where = f"MBConv({cin}, {cout}, k={k}, stride={s}, expand={e})"
     y, yt, _, cands = twins.forward_pair(block, twin, x, mode, where, MISTAKES, hint(cin, cout, s))
-    assert_close(y, yt.detach().numpy(), f"{where} output", mistakes=cands)
+    assert_close(y, yt.detach().numpy(), f"{where} output", mistakes=cands, inputs={"x": x}, quantities={"x": x})
 
 
 @pytest.mark.parametrize("mode", MODES.values(), ids=MODES.keys())
@@ -53,7 +53,7 @@ def test_backward(impl, twins, rng, cin, cout, k, s, e, se, act, shape, mode):
     (yt * twins.tensor(g)).sum().backward()
     block.zero_grad()
     dx = block.backward(g)
-    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0])
+    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0], quantities={"grad_out": g})
     twins.assert_grads(block, twin, where)
 
 

@@ -30,7 +30,7 @@ def test_forward(impl, twins, rng, c, shape):
     block, twin = pair(impl, twins, rng, c)
     x = rng.standard_normal(shape)
     y, yt, _, cands = twins.forward_pair(block, twin, x, True, f"ConvNeXtBlock({c})", MISTAKES, NORM_AXIS)
-    assert_close(y, yt.detach().numpy(), f"ConvNeXtBlock({c}) output", mistakes=cands)
+    assert_close(y, yt.detach().numpy(), f"ConvNeXtBlock({c}) output", mistakes=cands, inputs={"x": x}, quantities={"x": x})
 
 
 @pytest.mark.parametrize("c,shape", CASES.values(), ids=CASES.keys())
@@ -45,7 +45,8 @@ def test_backward(impl, twins, rng, c, shape):
     branch_only = dx - g
     assert_close(dx, xt.grad.numpy(), f"ConvNeXtBlock({c}): dL/dx (returned by backward)",
                  mistakes={"dL/dx misses the residual's grad_out: add it to the branch's gradient": xt.grad.numpy() - g,
-                           "dL/dx is grad_out alone: add the gradient of the branch": g + 0 * branch_only})
+                           "dL/dx is grad_out alone: add the gradient of the branch": g + 0 * branch_only},
+                 quantities={"grad_out": g})
     twins.assert_grads(block, twin, f"ConvNeXtBlock({c})")
 
 

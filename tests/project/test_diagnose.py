@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from grader import assert_close
-from grader.diagnose import shape_error_hint
+from grader.code_errors import shape_error_hint
 
 
 def first_line(fn) -> str:
@@ -97,3 +97,57 @@ def test_a_reduction_over_the_wrong_axis_inside_student_code():
         hint = shape_error_hint(exc, "self.b.grad += g2.sum(axis=1)", {"g2": g2})
     assert hint == ("you took the sum of g2 over axis 1 (shape (4, 3) -> (4,)), but the result must have shape (3,): "
                     "reduce over axis 0 instead.")
+
+
+def test_a_sequence_right_for_k_steps_then_wrong():
+    e = np.cumsum(np.ones((6, 3)), axis=0)
+    a = e.copy()
+    a[3:] += 0.5
+    line = first_line(lambda: assert_close(a, e, "theta", axes=("step", "parameter")))
+    assert line.startswith("theta is right for the first 3 steps and wrong from step 4 on")
+    line = first_line(lambda: assert_close(e * 1.01 + 0.1, e, "theta", axes=("step", "parameter")))
+    assert "wrong from the very first step on" in line
+
+
+def test_an_elementwise_function_wrong_for_large_inputs():
+    x = np.linspace(-3, 3, 40).reshape(4, 10)
+    e = np.tanh(x)
+    a = np.tanh(x + 0.01 * x ** 5)     # a higher-order term no detector knows
+    line = first_line(lambda: assert_close(a, e, "y", along={"x": x}))
+    assert "grows with |x|" in line or "wrong beyond" in line
+    b = np.where(x > 0, e * 1.1, e)
+    assert "right for x <= 0 and wrong for x > 0" in first_line(lambda: assert_close(b, e, "y", along={"x": x}))
+
+
+def test_per_sample_statistics_wrong():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 6))
+    mu, sd = x.mean(axis=1, keepdims=True), x.std(axis=1, keepdims=True)
+    e = (x - mu) / sd
+    a = (x - mu) / np.sqrt(sd ** 2 + 0.3)    # an eps far too big: each row scaled by its own factor
+    line = first_line(lambda: assert_close(a, e, "y", axes=("samples", "features")))
+    assert line.startswith("in each slice along axis 0 (samples), y is scaled by a constant of its own")
+
+
+def test_a_difference_proportional_to_a_quantity():
+    rng = np.random.default_rng(6)
+    var = rng.uniform(0.5, 2.0, 5)
+    e = 0.9 + 0.1 * var * 8 / 7        # torch's running variance: the unbiased batch variance
+    a = 0.9 + 0.1 * var                # the biased one
+    line = first_line(lambda: assert_close(a, e, "running_var", quantities={"the batch variance": var}))
+    assert "proportional to the batch variance" in line
+
+
+def test_a_named_ratio_on_one_number():
+    line = first_line(lambda: assert_close(0.3 * 2.5, 2.5, "dL/dx", quantities={"y = sigmoid(x)": 0.3}))
+    assert "extra factor of y = sigmoid(x)" in line
+
+
+def test_what_it_equals_instead_from_the_inputs():
+    a, b = 0.37, -1.9
+    line = first_line(lambda: assert_close(a - b, a + b, "(a + b).data", inputs={"a": a, "b": b}))
+    assert line.startswith("(a + b).data equals a - b (with a, b as in the test)")
+    x, g = 0.77, 0.21
+    s = 1 / (1 + np.exp(-x))
+    line = first_line(lambda: assert_close(g * (1 + np.exp(-x)), g * s * (1 - s), "dL/dx", inputs={"x": x, "g": g}))
+    assert "equals (1 + exp(-x)) * g" in line

@@ -25,9 +25,9 @@ from typing import Any, Generator
 import pytest
 
 from ... import manifest
-from ...diagnose import shape_error_hint
+from ...code_errors import code_error_hint
 from ...impl import reference_closure
-from ...outcome import CRASH, ERROR, FAILED, NOT_STARTED, TIMEOUT, State, TaskTimedOut, classify, error_hint
+from ...outcome import CRASH, ERROR, FAILED, NOT_STARTED, TIMEOUT, State, TaskTimedOut, classify
 from ...paths import REFERENCE, ROOT, rel
 from ...results import RunResult
 from . import files, launch
@@ -216,23 +216,26 @@ class JudgePlugin:
         head = (message if message.startswith(f"{shown}:") else f"{shown}: {message}").strip()
         if frame is not None:
             head += f"\n    at {rel(frame[0])}:{frame[1]} in {frame[2]}" + (f": {frame[3].strip()}" if frame[3] else "")
-        named = shape_error_hint(exc, frame[3] if frame else None, _namespace(getattr(exc, "_nnott_shapes", {})))
-        if named:   # as classify: the operation and axis first, then the error as Python said it
+        named = code_error_hint(exc, frame[3] if frame else None, _namespace(getattr(exc, "_nnott_shapes", {})))
+        if named:   # as classify: what went wrong on that line first, then the error as Python said it
             return ERROR, f"{named}\n    {head}"
-        hint = error_hint(exc)
-        if hint:
-            head += f"\n    hint: {hint}"
         return ERROR, head
 
 
 def _namespace(shapes: dict[str, Any]) -> dict[str, Any]:
-    """Local variables that carry only shapes (``{"self.W.grad": (3, 2)}``), for :func:`shape_error_hint`."""
+    """Local variables that carry only shapes (``{"self.W.grad": (3, 2)}``) or plain numbers, for
+    :func:`~grader.code_errors.code_error_hint`."""
     from types import SimpleNamespace
     root: dict[str, Any] = {}
     for expr, shape in shapes.items():
-        if type(expr) is not str or type(shape) is not tuple:
+        if type(expr) is not str:
             continue
         head, *rest = expr.split(".")
+        if type(shape) in (int, float) and not rest:
+            root[head] = shape   # a plain number named on the line
+            continue
+        if type(shape) is not tuple or not all(type(n) is int for n in shape):
+            continue
         if not rest:
             if head not in root:
                 root[head] = SimpleNamespace()

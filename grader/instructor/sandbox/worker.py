@@ -536,7 +536,7 @@ def describe(exc: BaseException, folder: str) -> tuple[Any, ...]:
             frames.append((str(fs.filename), int(fs.lineno or 0), str(fs.name), str(fs.line or "")[:300]))
     except BaseException:  # noqa: BLE001
         frames = []
-    shapes: dict[str, tuple[int, ...]] = {}
+    shapes: dict[str, tuple[int, ...] | int | float] = {}
     try:
         shapes = _line_shapes(exc.__traceback__, folder)
     except BaseException:  # noqa: BLE001 - a property that raises: no shapes, no harm
@@ -548,9 +548,10 @@ def describe(exc: BaseException, folder: str) -> tuple[Any, ...]:
     return (tuple(names), message, args, tuple(frames), syntax, shapes)
 
 
-def _line_shapes(tb: Any, folder: str) -> dict[str, tuple[int, ...]]:
-    """The shapes of the arrays named on the failing line of student code (``g2`` in ``g2.sum(axis=1)``),
-    so that the judge can name a reduction over the wrong axis, as it does in one process."""
+def _line_shapes(tb: Any, folder: str) -> dict[str, tuple[int, ...] | int | float]:
+    """The shapes of the arrays (and the values of the plain numbers) named on the failing line of student
+    code (``g2`` in ``g2.sum(axis=1)``), so that the judge can say what went wrong there, as it does in one
+    process."""
     import linecache
     import re
     frame = None
@@ -561,7 +562,7 @@ def _line_shapes(tb: Any, folder: str) -> dict[str, tuple[int, ...]]:
     if frame is None:
         return {}
     line = linecache.getline(frame.f_code.co_filename, lineno)
-    out: dict[str, tuple[int, ...]] = {}
+    out: dict[str, tuple[int, ...] | int | float] = {}
     names: set[str] = set()
     for dotted in re.findall(r"\b[A-Za-z_][A-Za-z0-9_.]*", line):
         parts = dotted.strip(".").split(".")
@@ -573,6 +574,9 @@ def _line_shapes(tb: Any, folder: str) -> dict[str, tuple[int, ...]]:
         obj = frame.f_locals[head]
         for attr in rest:
             obj = getattr(obj, attr, None)
+        if type(obj) in (int, float):
+            out[expr] = obj   # a plain number (a count that is 0, a size that is a float)
+            continue
         shape = getattr(obj, "shape", None)
         if type(shape) is tuple and all(type(n) is int for n in shape):
             out[expr] = shape

@@ -27,9 +27,9 @@ def test_matches_reference_and_torch(impl, ref, rng, name, shape):
     x, dy = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
     mine, theirs = make(impl), make(ref)
     y = mine.forward(x)
-    assert_close(y, theirs.forward(x), f"{name}.forward(x) (vs reference)")
-    assert_close(y, fn(tensor(x)).numpy(), f"{name}.forward(x) (vs torch)")
-    assert_close(mine.backward(dy), theirs.backward(dy), f"{name}: dX (vs reference)")
+    assert_close(y, theirs.forward(x), f"{name}.forward(x) (vs reference)", along={"x": x})
+    assert_close(y, fn(tensor(x)).numpy(), f"{name}.forward(x) (vs torch)", along={"x": x})
+    assert_close(mine.backward(dy), theirs.backward(dy), f"{name}: dX (vs reference)", along={"x": x})
 
 
 @pytest.mark.parametrize("name", LAYERS)

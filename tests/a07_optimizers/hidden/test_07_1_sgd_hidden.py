@@ -26,8 +26,9 @@ def test_long_trajectory_matches_torch_and_reference(impl, ref, rng, kit, cfg):
     mine = kit.run(impl.optim.sgd.SGD(params, **cfg), params, grads)
     theirs_p = [ref.module.Parameter(a.copy()) for a in init]
     theirs = kit.run(ref.optim.sgd.SGD(theirs_p, **cfg), theirs_p, grads)
-    assert_close(mine, theirs, "parameters after each of 200 steps (reference)")
-    assert_close(mine, kit.run_torch("SGD", init, grads, **cfg), "parameters after each of 200 steps (torch)")
+    assert_close(mine, theirs, "parameters after each of 200 steps (reference)", axes=("step", "parameter"))
+    assert_close(mine, kit.run_torch("SGD", init, grads, **cfg), "parameters after each of 200 steps (torch)",
+                 axes=("step", "parameter"))
 
 
 def test_zero_gradients_and_zero_lr(impl, rng, kit):
@@ -37,7 +38,8 @@ def test_zero_gradients_and_zero_lr(impl, rng, kit):
     lrs = [0.1] * 5 + [0.0] * 2 + [0.1] * 3
     cfg = dict(lr=0.1, momentum=0.9, weight_decay=0.1)
     mine = kit.run(impl.optim.sgd.SGD(params, **cfg), params, grads, lrs=lrs)
-    assert_close(mine, kit.run_torch("SGD", init, grads, lrs=lrs, **cfg), "parameters (zero gradients, then lr = 0)")
+    assert_close(mine, kit.run_torch("SGD", init, grads, lrs=lrs, **cfg), "parameters (zero gradients, then lr = 0)",
+                 axes=("step", "parameter"))
 
 
 def test_many_groups_with_their_own_settings(impl, rng, kit):
@@ -55,7 +57,7 @@ def test_many_groups_with_their_own_settings(impl, rng, kit):
             p.grad = torch.tensor(g)
         opt.step()
         expected.append(np.concatenate([p.detach().numpy().ravel() for p in ps]))
-    assert_close(mine, np.stack(expected), "parameters with five groups, each with its own settings")
+    assert_close(mine, np.stack(expected), "parameters with five groups, each with its own settings", axes=("step", "parameter"))
 
 
 def test_buffer_matches_torch(impl, rng, kit):
@@ -96,4 +98,4 @@ def test_resume_twice_and_saved_dict_is_a_copy(impl, rng, kit):
     opt3 = impl.optim.sgd.SGD(fresh2, lr=0.05, momentum=0.9, nesterov=True)
     opt3.load_state_dict(saved2)
     rest = kit.run(opt3, fresh2, grads[20:])
-    assert_close(np.concatenate([part, rest]), straight, "parameters after saving and resuming twice")
+    assert_close(np.concatenate([part, rest]), straight, "parameters after saving and resuming twice", axes=("step", "parameter"))

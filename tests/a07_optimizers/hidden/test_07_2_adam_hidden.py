@@ -25,8 +25,9 @@ def test_long_trajectory_matches_torch_and_reference(impl, ref, rng, kit, cls, c
     mine = kit.run(getattr(impl.optim.adam, cls)(params, **cfg), params, grads)
     theirs_p = [ref.module.Parameter(a.copy()) for a in init]
     theirs = kit.run(getattr(ref.optim.adam, cls)(theirs_p, **cfg), theirs_p, grads)
-    assert_close(mine, theirs, f"{cls}: parameters after each of 200 steps (reference)")
-    assert_close(mine, kit.run_torch(cls, init, grads, **cfg), f"{cls}: parameters after each of 200 steps (torch)")
+    assert_close(mine, theirs, f"{cls}: parameters after each of 200 steps (reference)", axes=("step", "parameter"))
+    assert_close(mine, kit.run_torch(cls, init, grads, **cfg), f"{cls}: parameters after each of 200 steps (torch)",
+                 axes=("step", "parameter"))
 
 
 @pytest.mark.parametrize("cls", ["Adam", "AdamW"])
@@ -62,7 +63,7 @@ def test_groups_with_their_own_betas(impl, rng, kit):
             p.grad = torch.tensor(g)
         opt.step()
         expected.append(np.concatenate([p.detach().numpy().ravel() for p in ps]))
-    assert_close(mine, np.stack(expected), "parameters with three groups, each with its own settings")
+    assert_close(mine, np.stack(expected), "parameters with three groups, each with its own settings", axes=("step", "parameter"))
 
 
 def test_zero_gradient_steps(impl, rng, kit):
@@ -70,7 +71,8 @@ def test_zero_gradient_steps(impl, rng, kit):
     init = [p.data.copy() for p in params]
     grads = kit.grads(rng, SHAPES[:2], 3) + [[np.zeros(s) for s in SHAPES[:2]] for _ in range(5)]
     mine = kit.run(impl.optim.adam.AdamW(params, lr=0.01), params, grads)
-    assert_close(mine, kit.run_torch("AdamW", init, grads, lr=0.01), "AdamW parameters (zero gradients after step 3)")
+    assert_close(mine, kit.run_torch("AdamW", init, grads, lr=0.01), "AdamW parameters (zero gradients after step 3)",
+                 axes=("step", "parameter"))
 
 
 def test_adamw_without_decay_equals_adam(impl, rng, kit):

@@ -36,7 +36,8 @@ def test_over_reference_sgd(impl, ref, rng, kit, k, alpha):
     def sgd(theta, gs, t):
         for i, g in enumerate(gs):
             theta[i] -= 0.05 * g
-    assert_close(mine, lookahead_by_hand(init, grads, k, alpha, sgd), f"parameters (Lookahead k={k} over plain SGD)")
+    assert_close(mine, lookahead_by_hand(init, grads, k, alpha, sgd), f"parameters (Lookahead k={k} over plain SGD)",
+                 axes=("step", "parameter"))
 
 
 def test_over_reference_adam_keeps_the_inner_state(impl, ref, rng, kit):
@@ -53,7 +54,8 @@ def test_over_reference_adam_keeps_the_inner_state(impl, ref, rng, kit):
             m[i] = 0.9 * m[i] + 0.1 * g
             v[i] = 0.999 * v[i] + 0.001 * g * g
             theta[i] -= 0.01 * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + 1e-8)
-    assert_close(mine, lookahead_by_hand(init, grads, 5, 0.5, adam), "parameters (Lookahead k=5 over Adam)")
+    assert_close(mine, lookahead_by_hand(init, grads, 5, 0.5, adam), "parameters (Lookahead k=5 over Adam)",
+                 axes=("step", "parameter"))
 
 
 def test_param_groups_drive_the_inner_lr(impl, ref, rng, kit):
