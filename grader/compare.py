@@ -110,7 +110,8 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
                  where: Mapping[str, Any] | None = None, quantities: Mapping[str, Any] | None = None,
                  constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
                  inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None,
-                 along: Mapping[str, Any] | None = None) -> None:
+                 along: Mapping[str, Any] | None = None, normalised: Any = None,
+                 normalised_grad: Any = None) -> None:
     """Assert that ``actual`` matches ``expected`` to relative error ``tol`` in float64.
 
     Args:
@@ -130,7 +131,9 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
             ratio or a difference may equal), ``constants={"C (the number of classes)": 3}``,
             ``others={"dW": expected_dW}`` (other outputs of the same call), ``inputs={"grad_out": g}``,
             ``axes=("samples", "features")`` (names of the axes; ``("step", ...)`` makes the first axis a
-            sequence), ``along={"x": x}`` (the input the result is computed from element by element).
+            sequence), ``along={"x": x}`` (the input the result is computed from element by element),
+            ``normalised=(axes, gamma, beta)`` (the result is a normalisation over ``axes``) and
+            ``normalised_grad=(axes, xhat)`` (the result is the input gradient of one).
     """
     __tracebackhide__ = True
     e = to_numpy(expected)
@@ -178,7 +181,7 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
         consts.setdefault(f"N = {batch_size} (the batch size)", float(batch_size))
     diagnosis = None if any(h in (mistakes or {}) for h in hints) else diagnose(Context(
         name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes,
-        along=along))
+        along=along, normalised=normalised, normalised_grad=normalised_grad))
     # the first line says what is wrong (the diagnosis, else the first hint); then the numbers; then the rest
     headline = diagnosis or (hints.pop(0) if hints else None)
     if headline:

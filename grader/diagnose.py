@@ -17,6 +17,10 @@ error the way a teaching assistant would, and says the first thing that holds, i
   for the first k steps and wrong from then on, or wrong from the very first step;
 * **for which inputs**, for a result computed element by element from an input (``along={"x": x}``):
   only for x > 0, only for large |x|, or an error that grows (or shrinks) with |x|;
+* **as a normalisation**: for the output of a normalisation (``normalised=(axes, gamma, beta)``), whether,
+  gamma and beta undone, it has mean 0 and the expected variance over each group; for its gradient
+  (``normalised_grad=(axes, xhat)``), whether it sums to 0 and is orthogonal to xhat over each group,
+  as the two terms from the statistics make it;
 * **per slice**: in each slice along one axis (each sample, each channel), the result is an exact
   affine map of the expected one with its own scale or shift: a per-slice statistic is wrong.
 
@@ -63,8 +67,11 @@ class Context:
                  where: Mapping[str, Any] | None = None, quantities: Mapping[str, Any] | None = None,
                  constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
                  inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None,
-                 along: Mapping[str, Any] | None = None) -> None:
+                 along: Mapping[str, Any] | None = None, normalised: Any = None,
+                 normalised_grad: Any = None) -> None:
         self.name, self.a, self.e, self.tol = name, a, e, tol
+        self.normalised = self._spec(normalised)
+        self.normalised_grad = self._spec(normalised_grad)
         self.along = {k: q for k, q in ((k, self._arr(v)) for k, v in (along or {}).items()) if q is not None}
         self.where = {k: m for k, m in ((k, self._bool(v)) for k, v in (where or {}).items()) if m is not None}
         self.quantities = {k: q for k, q in ((k, self._arr(v)) for k, v in (quantities or {}).items()) if q is not None}
@@ -89,6 +96,17 @@ class Context:
             return np.broadcast_to(arr, self.a.shape)
         except ValueError:
             return None
+
+    def _spec(self, spec: Any) -> tuple[tuple[int, ...], list[np.ndarray]] | None:
+        """``(axes, arrays...)`` with the axes normalised to non-negative ints and the arrays broadcast."""
+        if spec is None:
+            return None
+        axes, *arrays = spec
+        axes = tuple(int(ax) % self.a.ndim for ax in np.atleast_1d(axes)) if self.a.ndim else ()
+        out = [self._arr(v) for v in arrays]
+        if not axes or any(v is None for v in out):
+            return None
+        return axes, [v for v in out if v is not None]
 
     def axis_name(self, axis: int) -> str:
         return f"axis {axis}" + (f" ({self.axes[axis]})" if axis < len(self.axes) else "")
@@ -145,6 +163,24 @@ def _where(ctx: Context) -> str | None:
             return f"{n} is wrong only on the diagonal: the i == j terms need their own care."
         if np.array_equal(wrong, ~diag):
             return f"{n} is right on the diagonal and wrong off it: the i != j terms need their own care."
+    return None
+
+
+def _subset(ctx: Context) -> str | None:
+    """The error lives in some slices of one axis (some samples, some channels) and not in the others."""
+    wrong, n = ctx.wrong, ctx.name
+    if not wrong.any() or ctx.a.size < 4:
+        return None
+    for axis in range(ctx.a.ndim):
+        k = ctx.a.shape[axis]
+        if k < 3 or ctx.a.size // k < 2 or (axis == 0 and ctx.axes and ctx.axes[0] in _SEQUENCE_AXES):
+            continue
+        bad = np.flatnonzero(np.moveaxis(wrong, axis, 0).reshape(k, -1).any(axis=1))
+        if 0 < len(bad) < k:
+            shown = ", ".join(str(int(i)) for i in bad[:8]) + (", ..." if len(bad) > 8 else "")
+            return (f"{n} is wrong only at indices {shown} of {ctx.axis_name(axis)} (of {k}) and right at the others: "
+                    f"look at what those slices have in common that the others do not (a condition, a parameter "
+                    f"drawn for each).")
     return None
 
 
@@ -233,8 +269,13 @@ def _candidates(inputs: Mapping[str, np.ndarray]) -> list[tuple[str, np.ndarray]
         for k, v in items:
             unary += [(k, v), (f"-{k}", -v), (f"1/{k}", 1.0 / v), (f"{k}^2", v * v), (f"exp({k})", np.exp(v)),
                       (f"exp(-{k})", np.exp(-v)), (f"tanh({k})", np.tanh(v)), (f"sigmoid({k})", 1 / (1 + np.exp(-v)))]
+        funcs = [(ku, vu) for ku, vu in unary if "(" in ku]   # exp, tanh, sigmoid of an input
         unary += [(f"1 {op} {ku}", 1 + sign * vu) for ku, vu in list(unary) for op, sign in (("+", 1), ("-", -1))
                   if not ku.startswith(("-", "1/"))]
+        for ku, u in funcs:   # the forms their derivatives take, and their near misses
+            unary += [(f"{ku}^2", u * u), (f"1 - {ku}^2", 1 - u * u), (f"1 + {ku}^2", 1 + u * u),
+                      (f"{ku} * (1 - {ku})", u * (1 - u)), (f"{ku} * (1 + {ku})", u * (1 + u)),
+                      (f"{ku} / (1 - {ku})", u / (1 - u))]
         out = list(unary)
         for i, (ka, va) in enumerate(items):
             for kb, vb in items[i + 1:]:
@@ -421,8 +462,57 @@ def _per_slice_of(ctx: Context, a: np.ndarray, e: np.ndarray, n: str, scale_only
     return None
 
 
-_ANALYSES: tuple[Callable[[Context], str | None], ...] = (_instead, _where, _steps, _ratio, _difference, _bands,
-                                                           _per_slice)
+def _axes_named(ctx: Context, axes: tuple[int, ...]) -> str:
+    names = [ctx.axes[ax] if ax < len(ctx.axes) else str(ax) for ax in axes]
+    return f"axis {axes[0]} ({names[0]})" if len(axes) == 1 else f"axes {axes} ({', '.join(names)})"
+
+
+def _normalised(ctx: Context) -> str | None:
+    """A normalisation's output or gradient, checked for the properties its statistics give it."""
+    n = ctx.name
+    if ctx.normalised is not None and len(ctx.normalised[1]) == 2:
+        axes, (gamma, beta) = ctx.normalised
+        over = _axes_named(ctx, axes)
+        with np.errstate(all="ignore"):
+            safe = np.where(gamma == 0, 1.0, gamma)
+            z, ze = (ctx.a - beta) / safe, (ctx.e - beta) / safe
+        if not np.all(np.isfinite(z)):
+            return None
+        m, me = z.mean(axis=axes), ze.mean(axis=axes)
+        v, ve = z.var(axis=axes), ze.var(axis=axes)
+        if not np.allclose(m, me, rtol=0, atol=1e-6):
+            return (f"with beta subtracted and gamma divided out, {n} should have mean 0 over {over} in every group; "
+                    f"yours has means up to {_fmt(float(np.max(np.abs(m))))}: the mean you subtract is wrong (taken "
+                    f"over other axes, or added instead of subtracted).")
+        if not np.allclose(v, ve, rtol=1e-9, atol=1e-12):
+            return (f"with beta subtracted and gamma divided out, {n} has mean 0 over {over}, as it should, but "
+                    f"variance from {float(v.min()):.9g} to {float(v.max()):.9g} where {float(ve.min()):.9g} to "
+                    f"{float(ve.max()):.9g} (var / (var + eps)) is expected: what you divide by is wrong (the variance "
+                    f"over other axes, eps, or a missing square root).")
+        if float(np.max(np.abs(ctx.a - ctx.e))) <= 1e-4 * max(float(np.max(np.abs(ctx.e))), 1e-12):
+            return None
+        return (f"with beta subtracted and gamma divided out, {n} has mean 0 and the right variance over {over}, but "
+                f"the values differ: gamma or beta is applied wrongly (to the wrong axis, or one of them missing).")
+    if ctx.normalised_grad is not None and len(ctx.normalised_grad[1]) == 1:
+        axes, (xhat,) = ctx.normalised_grad
+        over = _axes_named(ctx, axes)
+        scale = max(float(np.max(np.abs(ctx.e))), 1e-12)
+        s, se = ctx.a.sum(axis=axes), ctx.e.sum(axis=axes)
+        if not np.allclose(s, se, rtol=0, atol=1e-6 * scale * ctx.a.size):
+            return (f"{n} should sum to 0 over {over} in every group (the mean of x subtracts that out); yours sums to "
+                    f"up to {_fmt(float(np.max(np.abs(s))))}: the term through the mean, - mean(dxhat), is missing, "
+                    f"or taken over other axes.")
+        p, pe = (ctx.a * xhat).sum(axis=axes), (ctx.e * xhat).sum(axis=axes)
+        if not np.allclose(p, pe, rtol=0, atol=1e-6 * scale * ctx.a.size):
+            return (f"{n} sums to 0 over {over}, as it should, but is not orthogonal to xhat there: the term through "
+                    f"the variance, - xhat * mean(dxhat * xhat), is missing or wrong.")
+        return (f"{n} sums to 0 and is orthogonal to xhat over {over}, as it should, but the values differ: the "
+                f"overall factor (gamma, 1 / std) is wrong.")
+    return None
+
+
+_ANALYSES: tuple[Callable[[Context], str | None], ...] = (_instead, _normalised, _where, _steps, _ratio,
+                                                           _difference, _bands, _per_slice, _subset)
 
 
 def diagnose(ctx: Context) -> str | None:

@@ -173,6 +173,18 @@ def terms(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dy: np.ndarray | N
     return forward, backward
 
 
+def spec(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, axes: Any = None,
+         gamma_shape: tuple[int, ...] | None = None, eps: float = 1e-5) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """``(normalised, normalised_grad)`` for ``assert_close``: the axes a group is normalised over, with gamma and
+    beta for the output and xhat for the gradient (batch norm's unless ``axes`` and ``gamma_shape`` say otherwise)."""
+    axes = bn_axes(x.ndim) if axes is None else axes
+    g = per_channel(gamma, x.ndim) if gamma_shape is None else gamma.reshape(gamma_shape)
+    b = per_channel(beta, x.ndim) if gamma_shape is None else beta.reshape(gamma_shape)
+    keep = {"axis": axes, "keepdims": True}
+    xhat = (x - x.mean(**keep)) / np.sqrt(x.var(**keep) + eps)
+    return (axes, g, b), (axes, xhat)
+
+
 def batch_quantities(x: np.ndarray) -> dict[str, np.ndarray]:
     """The statistics of one batch, per channel, for the diagnosis to name the term a running average got wrong."""
     axes, m = bn_axes(x.ndim), x.size // x.shape[1]
@@ -188,4 +200,5 @@ def norm() -> SimpleNamespace:
                            running_stats=running_stats, bn_backward=bn_backward, ln_forward=ln_forward,
                            on_device=on_device, set_affine=set_affine, torch_bn=make_torch_bn,
                            torch_step=torch_step, offset_input=offset_input,
-                           batch_quantities=batch_quantities, terms=terms)
+                           batch_quantities=batch_quantities, terms=terms,
+                           spec=spec)

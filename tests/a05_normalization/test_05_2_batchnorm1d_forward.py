@@ -49,7 +49,8 @@ def test_training_forward_matches_torch(impl, rng, norm, shape):
     y = layer.forward(x)
     want, _ = norm.torch_step(norm.torch_bn(x.ndim, gamma, beta), x)
     assert_close(y, want, "y = BatchNorm1d.forward(x) in training mode", mistakes=forward_mistakes(norm, x, gamma, beta),
-                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, beta)[0])
+                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, beta)[0],
+                 normalised=norm.spec(x, gamma, beta)[0])
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.3], ids=["momentum=0.1", "momentum=0.3"])

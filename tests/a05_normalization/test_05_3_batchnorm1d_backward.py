@@ -51,7 +51,8 @@ def run(impl, rng, norm, shape):
 def test_input_gradient_matches_torch(impl, rng, norm, shape):
     layer, gamma, x, dy, dx, g = run(impl, rng, norm, shape)
     assert_close(dx, g["x"], "dX = BatchNorm1d.backward(dY) (training mode)", mistakes=dx_mistakes(norm, x, gamma, dy),
-                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, np.zeros_like(gamma), dy)[1])
+                 axes=("samples", "channels"), quantities=norm.terms(x, gamma, np.zeros_like(gamma), dy)[1],
+                 normalised_grad=norm.spec(x, gamma, gamma)[1])
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())

@@ -53,7 +53,8 @@ def test_training_forward_and_running_statistics(impl, rng, norm, shape):
                   "the previous running_var": bn.running_var.numpy().copy()}
         want, _ = norm.torch_step(bn, x)
         assert_close(y, want, f"y = BatchNorm2d.forward(x), training step {step}",
-                     mistakes=forward_mistakes(norm, x, gamma, beta), quantities=norm.terms(x, gamma, beta)[0])
+                     mistakes=forward_mistakes(norm, x, gamma, beta), quantities=norm.terms(x, gamma, beta)[0],
+                     normalised=norm.spec(x, gamma, beta)[0])
         assert_close(layer.running_mean, bn.running_mean.numpy(), f"running_mean after {step} step(s)", mistakes={
             "momentum convention reversed: running = (1 - momentum) * running + momentum * batch":
             norm.running_stats(xs, reversed_momentum=True)[0]}, quantities={**norm.batch_quantities(x), **before})
@@ -75,7 +76,8 @@ def test_training_backward_matches_torch(impl, rng, norm, shape):
         "dX lacks the term - mean(dxhat) (the path through the batch mean)":
             norm.bn_backward(x, gamma, dy, drop_mean_term=True),
         "dX lacks the term - xhat * mean(dxhat * xhat) (the path through the batch variance)":
-            norm.bn_backward(x, gamma, dy, drop_var_term=True)}, quantities=norm.terms(x, gamma, beta, dy)[1])
+            norm.bn_backward(x, gamma, dy, drop_var_term=True)}, quantities=norm.terms(x, gamma, beta, dy)[1],
+                 normalised_grad=norm.spec(x, gamma, beta)[1])
     per_channel = int(np.prod(shape)) // shape[1]
     assert_close(layer.gamma.grad, g["gamma"], "dgamma (gamma.grad)", batch_size=per_channel)
     assert_close(layer.beta.grad, g["beta"], "dbeta (beta.grad)", batch_size=per_channel, mistakes={

@@ -63,9 +63,12 @@ def test_layernorm_forward_and_backward_match_torch(impl, rng, norm, shape):
     dx = layer.backward(dy)
     want, g = torch_run(torch_ln, {"x": x, "gamma": gamma, "beta": beta}, dy)
     fwd, bwd = norm.terms(x, gamma, beta, dy, axes=-1, gamma_shape=(shape[-1],))
-    assert_close(y, want, "y = LayerNorm.forward(x)", mistakes=ln_mistakes(norm, x, gamma, beta), quantities=fwd)
+    normalised, normalised_grad = norm.spec(x, gamma, beta, axes=-1, gamma_shape=(shape[-1],))
+    assert_close(y, want, "y = LayerNorm.forward(x)", mistakes=ln_mistakes(norm, x, gamma, beta), quantities=fwd,
+                 normalised=normalised)
     assert_close(dx, g["x"], "dX = LayerNorm.backward(dY)",
-                 mistakes=backward_mistakes(x, gamma, dy, -1, (shape[-1],), 1e-5), quantities=bwd)
+                 mistakes=backward_mistakes(x, gamma, dy, -1, (shape[-1],), 1e-5), quantities=bwd,
+                 normalised_grad=normalised_grad)
     rows = int(np.prod(shape[:-1]))
     assert_close(layer.gamma.grad, g["gamma"], "dgamma (summed over every leading axis)", batch_size=rows)
     assert_close(layer.beta.grad, g["beta"], "dbeta (summed over every leading axis)", batch_size=rows,
@@ -80,10 +83,12 @@ def test_layernorm2d_forward_and_backward_match_torch(impl, rng, norm, shape):
     dx = layer.backward(dy)
     want, g = torch_run(torch_ln2d, {"x": x, "gamma": gamma, "beta": beta}, dy)
     fwd, bwd = norm.terms(x, gamma, beta, dy, axes=1, gamma_shape=(1, -1, 1, 1), eps=1e-6)
+    normalised, normalised_grad = norm.spec(x, gamma, beta, axes=1, gamma_shape=(1, -1, 1, 1), eps=1e-6)
     assert_close(y, want, "y = LayerNorm2d.forward(x) (vs F.layer_norm over x.permute(0, 2, 3, 1))",
-                 mistakes=ln2d_mistakes(norm, x, gamma, beta), quantities=fwd)
+                 mistakes=ln2d_mistakes(norm, x, gamma, beta), quantities=fwd, normalised=normalised)
     assert_close(dx, g["x"], "dX = LayerNorm2d.backward(dY)",
-                 mistakes=backward_mistakes(x, gamma, dy, 1, (1, -1, 1, 1), 1e-6), quantities=bwd)
+                 mistakes=backward_mistakes(x, gamma, dy, 1, (1, -1, 1, 1), 1e-6), quantities=bwd,
+                 normalised_grad=normalised_grad)
     assert_close(layer.gamma.grad, g["gamma"], "dgamma (summed over axes 0, 2, 3)",
                  batch_size=shape[0] * shape[2] * shape[3])
     assert_close(layer.beta.grad, g["beta"], "dbeta (summed over axes 0, 2, 3)",

@@ -151,3 +151,25 @@ def test_what_it_equals_instead_from_the_inputs():
     s = 1 / (1 + np.exp(-x))
     line = first_line(lambda: assert_close(g * (1 + np.exp(-x)), g * s * (1 - s), "dL/dx", inputs={"x": x, "g": g}))
     assert "equals (1 + exp(-x)) * g" in line
+
+
+def test_a_normalisation_checked_by_its_statistics():
+    rng = np.random.default_rng(7)
+    x = 5 * rng.standard_normal((4, 3, 2, 2)) + 12
+    g, b = rng.uniform(0.5, 2, (1, 3, 1, 1)), rng.standard_normal((1, 3, 1, 1))
+    axes = (0, 2, 3)
+    mu, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    e = g * (x - mu) / np.sqrt(var + 1e-5) + b
+    wrong_mean = g * (x - x.mean(axis=(0, 1), keepdims=True)) / np.sqrt(var + 1e-5) + b
+    line = first_line(lambda: assert_close(wrong_mean, e, "y", normalised=(axes, g, b)))
+    assert line.startswith("with beta subtracted and gamma divided out, y should have mean 0 over axes (0, 2, 3)")
+    wrong_var = g * (x - mu) / (var + 1e-5) + b
+    assert "what you divide by is wrong" in first_line(lambda: assert_close(wrong_var, e, "y", normalised=(axes, g, b)))
+    xhat = (x - mu) / np.sqrt(var + 1e-5)
+    d = rng.standard_normal(x.shape) * g
+    dx = (d - d.mean(axis=axes, keepdims=True) - xhat * (d * xhat).mean(axis=axes, keepdims=True)) / np.sqrt(var + 1e-5)
+    no_mean = (d - xhat * (d * xhat).mean(axis=axes, keepdims=True)) / np.sqrt(var + 1e-5)
+    line = first_line(lambda: assert_close(no_mean, dx, "dX", normalised_grad=(axes, xhat)))
+    assert "should sum to 0 over axes (0, 2, 3)" in line
+    no_proj = (d - d.mean(axis=axes, keepdims=True)) / np.sqrt(var + 1e-5)
+    assert "not orthogonal to xhat" in first_line(lambda: assert_close(no_proj, dx, "dX", normalised_grad=(axes, xhat)))
