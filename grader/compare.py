@@ -182,8 +182,12 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
     diagnosis = None if any(h in (mistakes or {}) for h in hints) else diagnose(Context(
         name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes,
         along=along, normalised=normalised, normalised_grad=normalised_grad))
-    # the first line says what is wrong (the diagnosis, else the first hint); then the numbers; then the rest
-    headline = diagnosis or (hints.pop(0) if hints else None)
+    # the first line says what is wrong: an exact whole-array explanation (transposed, sign flipped) first, then
+    # the diagnosis, else the first hint; then the numbers; then the rest
+    exact = next((h for h in hints if "looks transposed" in h or "opposite sign" in h), None)
+    if exact:
+        hints.remove(exact)
+    headline = exact or diagnosis or (hints.pop(0) if hints else None)
     if headline:
         msg = f"{headline}\n  {msg}"
     raise AssertionError(msg + "".join(f"\n  hint: {h}" for h in hints))

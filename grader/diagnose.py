@@ -184,20 +184,20 @@ def _subset(ctx: Context) -> str | None:
     return None
 
 
-def _named_constant(ctx: Context, c: float) -> str | None:
+def _named_constant(ctx: Context, c: float, rel: float = 1e-6) -> str | None:
     """The name of ``c`` when it is one of the test's constants, its reciprocal, square, or a product of two."""
     named = [(label, v) for label, v in ctx.constants.items() if v]
     for label, v in named:
-        if abs(c - v) <= 1e-6 * abs(v):
+        if abs(c - v) <= rel * abs(v):
             return label
-        if abs(c * v - 1) <= 1e-6:
+        if abs(c * v - 1) <= rel:
             return f"1/{label}"
     for i, (la, va) in enumerate(named):
         for lb, vb in named[i:]:
             p = va * vb
-            if abs(c - p) <= 1e-6 * abs(p):
+            if abs(c - p) <= rel * abs(p):
                 return f"({la})^2" if la == lb else f"({la}) * ({lb})"
-            if abs(c * p - 1) <= 1e-6:
+            if abs(c * p - 1) <= rel:
                 return f"1/({la})^2" if la == lb else f"1/(({la}) * ({lb}))"
     return None
 
@@ -226,6 +226,11 @@ def _ratio(ctx: Context) -> str | None:
         if named:
             return f"{n} is the expected value times {named} (= {_fmt(c)}): a factor of {named} is extra or missing."
         return None   # a bare constant factor is named by the older hints (batch size, factor c)
+    if rs.size >= 3 and abs(c - 1) > 0.01 and abs(c) > 1e-12 and np.all(np.abs(rs - c) <= 1e-3 * abs(c)):
+        named = _named_constant(ctx, c, rel=1e-3)
+        what = f"{named} (= {c:.4g})" if named else f"{c:.4g}"
+        return (f"{n} is about {what} times the expected value in every element (to within 0.1%, not exactly): a "
+                f"factor of about {c:.4g} is extra or missing, on top of a small error.")
     return None
 
 
@@ -308,6 +313,11 @@ def _instead(ctx: Context) -> str | None:
             return f"{n} equals the input {label}, unchanged: it was passed through without being transformed."
     if ctx.a.size > 1 and np.all(ctx.a == 0) and np.any(ctx.e != 0):
         return f"{n} is all zeros: nothing was computed or accumulated into it."
+    a0 = float(ctx.a.flat[0]) if ctx.a.size else 0.0
+    if (ctx.a.size > 2 and np.isfinite(a0) and float(np.ptp(ctx.a)) <= 1e-9 * max(abs(a0), 1e-300)
+            and float(np.ptp(ctx.e)) > 1e-6 * max(float(np.max(np.abs(ctx.e))), 1e-300)):
+        return (f"{n} has the same value, {_fmt(a0)}, in every element, where the expected values differ: the part "
+                f"that depends on the element (its index, its own input, its own nudge) is lost.")
     return None
 
 

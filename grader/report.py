@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import textwrap
 from typing import Callable
@@ -32,10 +33,14 @@ def fmt_points(x: float) -> str:
     return f"{x:g}" if float(x).is_integer() else f"{x:.2f}"
 
 
+_PYTHON_ERROR = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception): ")   # the error as Python said it, after the hint
+
+
 def _reason(task: TaskResult, width: int = 110) -> list[str]:
     """The task's reason: its first line and up to three hint/where lines, wrapped (never cut) at ``width``."""
     lines = [ln.rstrip() for ln in task.reason.splitlines() if ln.strip()]
-    keep = lines[:1] + [ln.strip() for ln in lines[1:] if ln.strip().startswith(("hint:", "at ", "worst at"))][:3]
+    keep = lines[:1] + [ln.strip() for ln in lines[1:] if ln.strip().startswith(("hint:", "at ", "worst at"))
+                        or _PYTHON_ERROR.match(ln.strip())][:3]
     out: list[str] = []
     for i, ln in enumerate(keep):
         wrapped = textwrap.wrap(ln, width, break_long_words=False, break_on_hyphens=False) or [ln]

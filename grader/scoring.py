@@ -5,7 +5,7 @@ import re
 from typing import Iterable
 
 from .manifest import Assignment, Task
-from .outcome import NO_TESTS, NOT_RUN, NOT_STARTED, PASSED, SEVERITY, SKIPPED, State, TestRecord
+from .outcome import NO_TESTS, NOT_RUN, NOT_STARTED, PASSED, SEVERITY, SKIPPED, State, TestRecord, says_what_is_wrong
 from .results import AssignmentResult, TaskResult
 
 
@@ -25,7 +25,7 @@ def _informative(r: TestRecord) -> tuple[bool, bool, bool, bool]:
     """Sort key: the failure a student learns most from first: one that ran, whose first line says what is
     wrong (not only "does not match"), with a hint, public."""
     first = (r.message.splitlines() or [""])[0]
-    return (r.message.startswith("not run:"), "does not match: relative error" in first,
+    return (r.message.startswith("not run:"), not says_what_is_wrong(first, r.outcome),
             "hint:" not in r.message, r.hidden)
 
 

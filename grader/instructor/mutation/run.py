@@ -13,7 +13,6 @@ import io
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -23,8 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ... import manifest
-from ...code_errors import BLAND_BROADCAST, BLAND_MATMUL
-from ...outcome import PASSED
+from ...outcome import PASSED, says_what_is_wrong
 from ...paths import REFERENCE, ROOT
 from ...results import RunResult, TaskResult
 from ..mutants import tasks_reaching
@@ -67,23 +65,11 @@ def sample(mutants: list[Mutant], k: int | None, seed: int) -> list[Mutant]:
     return sorted(random.Random(seed).sample(mutants, k), key=lambda m: (m.file, m.line, m.col))
 
 
-_RAW_ERROR = re.compile(r"^[A-Za-z_][\w.]*(?: \(>[\d.]+s\))?: |^Timeout\b")
-
-
 def _informative(task: TaskResult) -> tuple[str, bool]:
-    """The reason's first line (without the test name) and whether it says more than the numbers.
-
-    Bland: "... does not match: relative error ..." with nothing before it, an assertion without a
-    message, and an error whose first line is the exception as Python printed it (or a hint that only
-    says to print the shapes).
-    """
+    """The reason's first line (without the test name) and whether it says more than the numbers."""
     first = (task.reason.splitlines() or [""])[0]
     head = first.split(": ", 1)[1] if ": " in first else first
-    if task.state.value in ("error", "crash", "timeout"):
-        bland = bool(_RAW_ERROR.match(head)) or head in (BLAND_BROADCAST, BLAND_MATMUL) or not head
-    else:
-        bland = " does not match: relative error" in head or head.startswith(("AssertionError", "assertion failed"))
-    return head, not bland
+    return head, says_what_is_wrong(head, task.state)
 
 
 def judge(m: Mutant, aid: str, results: RunResult) -> Outcome:
