@@ -111,7 +111,7 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
                  constants: Mapping[str, float] | None = None, others: Mapping[str, Any] | None = None,
                  inputs: Mapping[str, Any] | None = None, axes: Sequence[str] | None = None,
                  along: Mapping[str, Any] | None = None, normalised: Any = None,
-                 normalised_grad: Any = None) -> None:
+                 normalised_grad: Any = None, partials: Mapping[str, Any] | None = None) -> None:
     """Assert that ``actual`` matches ``expected`` to relative error ``tol`` in float64.
 
     Args:
@@ -133,7 +133,8 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
             ``axes=("samples", "features")`` (names of the axes; ``("step", ...)`` makes the first axis a
             sequence), ``along={"x": x}`` (the input the result is computed from element by element),
             ``normalised=(axes, gamma, beta)`` (the result is a normalisation over ``axes``) and
-            ``normalised_grad=(axes, xhat)`` (the result is the input gradient of one).
+            ``normalised_grad=(axes, xhat)`` (the result is the input gradient of one), ``partials=
+            {"without the bias b1": value}`` (the oracle's answer with one term left out).
     """
     __tracebackhide__ = True
     e = to_numpy(expected)
@@ -181,7 +182,7 @@ def assert_close(actual: Any, expected: Any, name: str = "value", *, tol: float 
         consts.setdefault(f"N = {batch_size} (the batch size)", float(batch_size))
     diagnosis = None if any(h in (mistakes or {}) for h in hints) else diagnose(Context(
         name, a, e, tol, where=where, quantities=quantities, constants=consts, others=others, inputs=inputs, axes=axes,
-        along=along, normalised=normalised, normalised_grad=normalised_grad))
+        along=along, normalised=normalised, normalised_grad=normalised_grad, partials=partials))
     # the first line says what is wrong: an exact whole-array explanation (transposed, sign flipped) first, then
     # the diagnosis, else the first hint; then the numbers; then the rest
     exact = next((h for h in hints if "looks transposed" in h or "opposite sign" in h), None)

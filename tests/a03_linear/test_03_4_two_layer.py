@@ -20,6 +20,19 @@ def torch_loss(x, y, W1, b1, W2, b2):
     return F.mse_loss(F.linear(torch.relu(F.linear(x, W1, b1)), W2, b2), y)
 
 
+def partial_losses(x, y, params):
+    """The loss with one term of the forward pass left out, for the diagnosis to name the one that is missing."""
+    p = params
+    out = {}
+    for label, drop in (("without the bias b1", "b1"), ("without the bias b2", "b2"), ("without the ReLU", "relu"),
+                        ("without subtracting the targets y", "y")):
+        z1 = x @ p["W1"].T + (0 if drop == "b1" else p["b1"])
+        a1 = z1 if drop == "relu" else np.maximum(z1, 0)
+        z2 = a1 @ p["W2"].T + (0 if drop == "b2" else p["b2"])
+        out[label] = float(np.mean((z2 - (0 if drop == "y" else y)) ** 2))
+    return out
+
+
 def test_loss_matches_torch(impl, rng):
     x, y, params = problem(rng)
     loss, _ = impl.nn.two_layer.two_layer_loss(x, y, params)
@@ -28,7 +41,7 @@ def test_loss_matches_torch(impl, rng):
     assert_close(loss, expected, "loss", mistakes={
         "the loss is summed: the mean is over all N*C entries": expected * y.size,
         "the loss is averaged over N only: the mean is over all N*C entries": expected * y.shape[1],
-    })
+    }, partials=partial_losses(x, y, params))
 
 
 @pytest.mark.parametrize("name", ["W1", "b1", "W2", "b2"])

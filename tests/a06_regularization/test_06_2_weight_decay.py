@@ -80,7 +80,8 @@ def test_l2_penalty_matches_torch(impl, rng):
         lam * total,
         "the penalty used a mean: sum theta^2 over every element of every parameter":
         0.5 * lam * sum(float(np.mean(p.data ** 2)) for p in params),
-        "the penalty used the norm, not its square: sum theta^2 (no square root)": 0.5 * lam * np.sqrt(total)})
+        "the penalty used the norm, not its square: sum theta^2 (no square root)": 0.5 * lam * np.sqrt(total)},
+        constants={"lambda": lam, "sum of theta^2": total, "2": 2.0})
 
 
 def test_l2_penalty_gradient_is_added_to_the_gradient(impl, rng):

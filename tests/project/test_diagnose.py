@@ -173,3 +173,13 @@ def test_a_normalisation_checked_by_its_statistics():
     assert "should sum to 0 over axes (0, 2, 3)" in line
     no_proj = (d - d.mean(axis=axes, keepdims=True)) / np.sqrt(var + 1e-5)
     assert "not orthogonal to xhat" in first_line(lambda: assert_close(no_proj, dx, "dX", normalised_grad=(axes, xhat)))
+
+
+def test_a_partial_answer_offered_by_the_test():
+    line = first_line(lambda: assert_close(1.5, 2.0, "loss", partials={"without the bias b1": 1.5}))
+    assert line == "loss equals the expected value without the bias b1: that part of the computation is missing."
+
+
+def test_one_number_off_by_a_named_term():
+    line = first_line(lambda: assert_close(2.15, 2.0, "penalty", constants={"lambda": 0.3, "2": 2.0}))
+    assert line.startswith("penalty - expected = (lambda) / (2) (= 0.15): a term (lambda) / (2) is extra")
