@@ -200,8 +200,9 @@ def _instead(ctx: Context) -> str | None:
     for label, q in ctx.inputs.items():
         if fits(ctx.a, q) and not fits(ctx.e, q):
             return f"{n} equals the input {label}, unchanged: it was passed through without being transformed."
-    if ctx.a.size > 1 and np.all(ctx.a == 0) and np.any(ctx.e != 0):
-        return f"{n} is all zeros: nothing was computed or accumulated into it."
+    if np.all(ctx.a == 0) and np.any(ctx.e != 0):
+        return (f"{n} is all zeros: nothing was computed or accumulated into it." if ctx.a.size > 1 else
+                f"{n} is 0 where {fmt(float(ctx.e.flat[0]))} is expected: nothing reached it, or a factor is 0.")
     a0 = float(ctx.a.flat[0]) if ctx.a.size else 0.0
     if (ctx.a.size > 2 and np.isfinite(a0) and float(np.ptp(ctx.a)) <= 1e-9 * max(abs(a0), 1e-300)
             and float(np.ptp(ctx.e)) > 1e-6 * max(float(np.max(np.abs(ctx.e))), 1e-300)):

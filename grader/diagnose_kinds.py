@@ -35,7 +35,9 @@ def candidates(inputs: Mapping[str, np.ndarray]) -> list[tuple[str, np.ndarray]]
         for i, (ka, va) in enumerate(items):
             for kb, vb in items[i + 1:]:
                 out += [(f"{ka} + {kb}", va + vb), (f"{ka} - {kb}", va - vb), (f"{kb} - {ka}", vb - va),
-                        (f"{ka} * {kb}", va * vb), (f"{ka} / {kb}", va / vb), (f"{kb} / {ka}", vb / va)]
+                        (f"{ka} * {kb}", va * vb), (f"{ka} / {kb}", va / vb), (f"{kb} / {ka}", vb / va),
+                        (f"-{ka} * {kb}", -va * vb), (f"-{ka} / {kb}", -va / vb), (f"-{kb} / {ka}", -vb / va),
+                        (f"-({ka} + {kb})", -(va + vb))]
         for ku, vu in unary:
             if ku in inputs or ku.startswith(("-", "1/ ")):
                 continue   # the plain pairs are above

@@ -67,10 +67,12 @@ def test_backward_against_torch(impl, rng, activation):
     xs = np.array(x)
     assert isinstance(dx, list) and len(dx) == 5, f"backward must return dL/dx as a list of 5 floats, got {dx!r}"
     assert_close(np.array([p.grad for p in unit.w]), dw, "dL/dw (the w[i].grad)",
-                 mistakes={NO_DERIVATIVE: g * xs, "dL/dw[i] = dL/dz * x[i]; it looks like w[i] was used": dz * w})
+                 mistakes={NO_DERIVATIVE: g * xs, "dL/dw[i] = dL/dz * x[i]; it looks like w[i] was used": dz * w},
+                 inputs={"dL/dz": dz, "x": xs, "w": w})
     assert_close(unit.b.grad, db, "dL/db (b.grad)", mistakes={NO_DERIVATIVE: g})
     assert_close(np.array(dx), dx_t, "dL/dx (returned by backward)",
-                 mistakes={NO_DERIVATIVE: g * w, "dL/dx[i] = dL/dz * w[i]; it looks like x[i] was used": dz * xs})
+                 mistakes={NO_DERIVATIVE: g * w, "dL/dx[i] = dL/dz * w[i]; it looks like x[i] was used": dz * xs},
+                 inputs={"dL/dz": dz, "x": xs, "w": w})
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])

@@ -100,7 +100,8 @@ def test_sgd_step_moves_every_parameter_downhill(impl, rng):
     impl.scalar.network.sgd_step(params, 0.3)
     assert_close(np.array([p.data for p in params]), data - 0.3 * grads, "the Params' data after sgd_step(lr=0.3)",
                  mistakes={"the step went uphill: subtract lr * grad": data + 0.3 * grads,
-                           "the step ignored the learning rate: subtract lr * grad": data - grads})
+                           "the step ignored the learning rate: subtract lr * grad": data - grads},
+                 inputs={"data": data, "grad": grads, "lr": 0.3})
     assert_close(np.array([p.grad for p in params]), grads,
                  "the Params' grad after sgd_step (it must leave them as they are)")
 
