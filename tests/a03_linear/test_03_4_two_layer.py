@@ -52,7 +52,18 @@ def test_gradients_match_torch(impl, rng, name):
     assert isinstance(grads, dict) and name in grads, f"grads should be a dict with key {name!r}"
     n, c = y.shape
     assert_close(grads[name], expected[name], f"d{name}", batch_size=n,
-                 constants={"C (the number of outputs averaged over)": c, "N·C (the entries averaged over)": n * c})
+                 constants={"C (the number of outputs averaged over)": c, "N·C (the entries averaged over)": n * c},
+                 partials=partial_gradients(x, y, params).get(name))
+
+
+def partial_gradients(x, y, params):
+    """dW1 and db1 with the ReLU mask left out of the backward pass (da1 passed through unmasked)."""
+    p = params
+    z1 = x @ p["W1"].T + p["b1"]
+    dz2 = 2.0 * (np.maximum(z1, 0) @ p["W2"].T + p["b2"] - y) / y.size
+    da1 = dz2 @ p["W2"]
+    label = "without the ReLU mask in the backward pass (da1 * (z1 > 0))"
+    return {"W1": {label: da1.T @ x}, "b1": {label: da1.sum(axis=0)}}
 
 
 def test_where_the_error_enters(impl, rng):
