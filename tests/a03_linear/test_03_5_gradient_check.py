@@ -45,4 +45,14 @@ def test_rel_error(impl, a, b):
     assert isinstance(got, float), f"rel_error should return a Python float, got {type(got).__name__}"
     assert_close(got, expected, "rel_error(a, b)", mistakes={
         "this is a global ratio max|a-b| / max(|a|+|b|); take the element-wise ratio, then its maximum":
-            np.max(np.abs(a - b)) / max(1e-8, float(np.max(np.abs(a) + np.abs(b))))})
+            np.max(np.abs(a - b)) / max(1e-8, float(np.max(np.abs(a) + np.abs(b))))},
+        partials=partial_rel_errors(a, b))
+
+
+def partial_rel_errors(a, b):
+    """rel_error with one term left out, for the diagnosis to name the one that is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"without the denominator (max |a - b|)": float(np.max(np.abs(a - b))),
+                "without |b| in the denominator": float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a)))),
+                "without |a| in the denominator": float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(b)))),
+                "without b in the numerator": float(np.max(np.abs(a) / np.maximum(1e-8, np.abs(a) + np.abs(b))))}
