@@ -106,7 +106,8 @@ def _subset(ctx: Context) -> str | None:
         bad = np.flatnonzero(np.moveaxis(wrong, axis, 0).reshape(k, -1).any(axis=1))
         if 0 < len(bad) < k:
             shown = ", ".join(str(int(i)) for i in bad[:8]) + (", ..." if len(bad) > 8 else "")
-            return (f"{n} is wrong only at indices {shown} of {ctx.axis_name(axis)} (of {k}) and right at the others: "
+            which = f"index {shown}" if len(bad) == 1 else f"indices {shown}"
+            return (f"{n} is wrong only at {which} of {ctx.axis_name(axis)} (of {k}) and right at the others: "
                     f"look at what those slices have in common that the others do not (a condition, a parameter "
                     f"drawn for each).")
     return None

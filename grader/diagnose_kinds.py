@@ -147,7 +147,9 @@ def _band_ratios(ctx: Context, label: str, x: np.ndarray) -> str | None:
 
 
 def _axes_named(ctx: Context, axes: tuple[int, ...]) -> str:
-    names = [ctx.axes[ax] if ax < len(ctx.axes) else str(ax) for ax in axes]
+    if not all(ax < len(ctx.axes) for ax in axes):
+        return f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
+    names = [ctx.axes[ax] for ax in axes]
     return f"axis {axes[0]} ({names[0]})" if len(axes) == 1 else f"axes {axes} ({', '.join(names)})"
 
 
