@@ -178,6 +178,9 @@ def _index(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...]],
         off = "exactly one past the end" if i == n else ("before the start" if i < -n else "past the end")
         return (f"you indexed position {i} of axis {ax}, which has size {n} (positions 0..{n - 1}): that is {off}"
                 f"{_listing(arrays, lambda s: len(s) > ax and s[ax] == n)}. A loop bound or an offset is off.")
+    if "list index out of range" in text:
+        return ("you indexed past the end of a list on this line: it has fewer entries than the loop or the index "
+                "expects (a list built too short, or a range one too long?).")
     if "tuple index out of range" in text:
         m2 = re.search(rf"({_NAME})\.shape\[(-?\d+)\]", line)
         if m2:
@@ -213,6 +216,11 @@ def _zero(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...]], 
 
 
 def _unpack(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...]], _: Any) -> str:
+    single = re.search(r"cannot unpack non-iterable (\w+) object", str(exc))
+    if single:
+        return (f"you unpacked a single {single.group(1)} into several names: the value on the right should be a "
+                f"tuple (a pair of sizes, a shape) and is one number (computed with `/` where `//` was meant, or "
+                f"an argument given as one int where a pair is expected?).")
     m = re.search(r"(too many|not enough) values to unpack \(expected (\d+)(?:, got (\d+))?\)", str(exc))
     if not m:
         return ""
@@ -245,11 +253,14 @@ def _operands(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...
                 f"(a function returned the wrong thing, or the wrong variable is used).")
     if _MATMUL.search(text) or _BROADCAST.search(text) or _INPLACE.search(text):
         base = generic_error_hint(exc)
-        if len(arrays) >= 2 and "transposed" not in base and not _INPLACE.search(text):
+        if arrays and "transposed" not in base and not _INPLACE.search(text):
             listed = ", ".join(f"{e} {s}" for e, s in list(arrays.items())[:4])
+            met = [s for s in _SHAPES.findall(text) if "," in s]
+            shapes = f" (shapes {' and '.join('(' + m + ')' for m in met[:3])} met here)" if met else ""
             what = "multiply" if _MATMUL.search(text) else "broadcast"
-            return (f"you combined arrays whose shapes do not {what} ({listed}): one of them has the wrong shape, "
-                    f"or needs a transpose or a reshape.")
+            return (f"you combined arrays whose shapes do not {what}{shapes}; on this line: {listed}. One of them "
+                    f"has the wrong shape (a slice or an index that drops or keeps an axis?), or needs a transpose "
+                    f"or a reshape.")
         return base
     return ""
 

@@ -85,6 +85,15 @@ def along_input(ctx: Context) -> str | None:
                 other = f"{label} <= 0" if ">" in cond else f"{label} >= 0"
                 return (f"{n} is right for {other} and wrong for {cond}: the {cond} branch (or the side of the "
                         f"formula that matters there) is wrong.")
+        order = np.argsort(x, axis=None, kind="stable")
+        w, xs = wrong.flat[order], x.flat[order]
+        k = int(np.argmin(w)) if w[0] else int(np.argmax(w))   # where the run of the first kind ends
+        if 0 < k < w.size and w[0] != w[-1] and not (w[k:] == w[0]).any() and xs[k - 1] < xs[k]:
+            t = fmt(float(0.5 * (xs[k - 1] + xs[k])))
+            low, high = (f"{label} < {t}", f"{label} > {t}")
+            bad, good = (low, high) if w[0] else (high, low)
+            return (f"{n} is right for {good} and wrong for {bad}: a branch or a threshold sits at the wrong place "
+                    f"(it switches near {label} = {t}, not where it should).")
         ax = np.abs(x)
         if (~wrong).any():
             right_max, wrong_min = float(ax[~wrong].max()), float(ax[wrong].min())

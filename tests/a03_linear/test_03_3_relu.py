@@ -14,7 +14,8 @@ SHAPES = {"N,D": (4, 5), "N,T,D": (2, 3, 4), "N,C,H,W": (2, 3, 4, 4), "vector": 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
 def test_forward_matches_torch(impl, rng, shape):
     x = rng.standard_normal(shape)
-    assert_close(impl.nn.relu.ReLU().forward(x), torch.relu(torch.from_numpy(x)).numpy(), "relu(x)")
+    assert_close(impl.nn.relu.ReLU().forward(x), torch.relu(torch.from_numpy(x)).numpy(), "relu(x)",
+                 along={"x": x})
 
 
 @pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())

@@ -61,7 +61,13 @@ def test_shapes_that_do_not_broadcast_are_named():
     a, b = np.ones((4, 3)), np.ones((4,))
     exc = raised(lambda: a + b)
     hint = code_error_hint(exc, "out = a + b", {"a": a, "b": b})
-    assert hint.startswith("you combined arrays whose shapes do not broadcast (a (4, 3), b (4,))")
+    assert hint.startswith("you combined arrays whose shapes do not broadcast (shapes (4,3) and (4,) met here); "
+                           "on this line: a (4, 3), b (4,)")
+
+
+def test_a_single_number_unpacked():
+    exc = raised(lambda: [a for a, b in [1.5]])
+    assert "you unpacked a single float into several names" in code_error_hint(exc, "ph, pw = pad", {"pad": 1.5})
 
 
 def test_nothing_to_say_gives_nothing():

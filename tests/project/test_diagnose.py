@@ -183,3 +183,9 @@ def test_a_partial_answer_offered_by_the_test():
 def test_one_number_off_by_a_named_term():
     line = first_line(lambda: assert_close(2.15, 2.0, "penalty", constants={"lambda": 0.3, "2": 2.0}))
     assert line.startswith("penalty - expected = (lambda) / (2) (= 0.15): a term (lambda) / (2) is extra")
+
+
+def test_a_threshold_at_the_wrong_place():
+    x = np.linspace(-2, 2, 24).reshape(4, 6)
+    line = first_line(lambda: assert_close(np.maximum(x, 0.5), np.maximum(x, 0.0), "relu(x)", along={"x": x}))
+    assert line.startswith("relu(x) is right for x > ") and "wrong for x < " in line
