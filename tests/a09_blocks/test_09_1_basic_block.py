@@ -51,7 +51,8 @@ def test_backward(impl, twins, rng, cin, cout, stride, shape, mode):
     block.zero_grad()
     dx = block.backward(g)
     where = f"BasicBlock({cin}, {cout}, stride={stride})"
-    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0], quantities={"grad_out": g})
+    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0],
+                 quantities={"grad_out": g}, inputs={"grad_out": g})
     twins.assert_grads(block, twin, where)
 
 

@@ -42,7 +42,8 @@ def test_backward(impl, twins, rng, c, sq, act, shape):
     x_only = g * twin(xt.detach()).detach().numpy() / np.where(x == 0, 1, x)
     assert_close(dx, xt.grad.numpy(), f"SqueezeExcite({c}, {sq}): dL/dx (returned by backward)",
                  mistakes={"dL/dx has only the grad_out * gate term: x also feeds the gate, so add the gradient "
-                           "that comes back through fc2, fc1 and the pooling": x_only}, quantities={"grad_out": g})
+                           "that comes back through fc2, fc1 and the pooling": x_only},
+                 quantities={"grad_out": g}, inputs={"grad_out": g})
     twins.assert_grads(se, twin, "SqueezeExcite")
 
 

@@ -53,7 +53,8 @@ def test_backward(impl, twins, rng, cin, cout, k, s, e, se, act, shape, mode):
     (yt * twins.tensor(g)).sum().backward()
     block.zero_grad()
     dx = block.backward(g)
-    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0], quantities={"grad_out": g})
+    assert_close(dx, xt.grad.numpy(), f"{where}: dL/dx (returned by backward)", batch_size=shape[0],
+                 quantities={"grad_out": g}, inputs={"grad_out": g})
     twins.assert_grads(block, twin, where)
 
 

@@ -46,7 +46,7 @@ def test_backward(impl, twins, rng, c, shape):
     assert_close(dx, xt.grad.numpy(), f"ConvNeXtBlock({c}): dL/dx (returned by backward)",
                  mistakes={"dL/dx misses the residual's grad_out: add it to the branch's gradient": xt.grad.numpy() - g,
                            "dL/dx is grad_out alone: add the gradient of the branch": g + 0 * branch_only},
-                 quantities={"grad_out": g})
+                 quantities={"grad_out": g}, inputs={"grad_out": g})
     twins.assert_grads(block, twin, f"ConvNeXtBlock({c})")
 
 
