@@ -13,6 +13,7 @@ locals; under the sandbox judge, stand-ins that carry only ``.shape`` (and plain
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable, Mapping
 
@@ -108,7 +109,7 @@ def generic_error_hint(exc: BaseException) -> str:
     if _MATMUL.search(text):
         return BLAND_MATMUL
     if _BROADCAST.search(text):
-        shapes = [_shape(g) for g in re.findall(r"\(([\d,]*)\)", text)]
+        shapes = [_shape(g) for g in _SHAPES.findall(text)]
         for a in shapes:
             for b in shapes:
                 if len(a) >= 2 and a != b and b == a[:-2] + a[-2:][::-1]:
@@ -140,22 +141,13 @@ def _reshape(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...]
     size, parts = int(m.group(1)), [p.strip() for p in m.group(2).split(",") if p.strip()]
     shown = "(" + ", ".join("-1" if p == "newaxis" else p for p in parts) + ("," if len(parts) == 1 else "") + ")"
     fixed = [int(p) for p in parts if p.isdigit()]
-    need = 1
-    for p in fixed:
-        need *= p
-    src = _listing(arrays, lambda s: _prod(s) == size)
+    need = math.prod(fixed)
+    src = _listing(arrays, lambda s: math.prod(s) == size)
     if len(fixed) == len(parts):
         return (f"you reshaped an array of {size} elements{src} into {shown}, which holds {need}: a reshape keeps "
                 f"the number of elements, so one of the sizes in {shown} is wrong.")
     return (f"you reshaped an array of {size} elements{src} into {shown}: the fixed sizes multiply to {need}, "
             f"which does not divide {size}, so one of them is wrong.")
-
-
-def _prod(shape: tuple[int, ...]) -> int:
-    out = 1
-    for n in shape:
-        out *= n
-    return out
 
 
 def _transpose(exc: BaseException, line: str, arrays: Mapping[str, tuple[int, ...]], _: Any) -> str:
